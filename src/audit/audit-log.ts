@@ -1,0 +1,34 @@
+/**
+ * The audit observer: one event per Outcome to every sink. It never throws into the request path; a
+ * sink's failure is visible through `healthy()`, which the fail-closed gate and /readyz consult.
+ */
+import type { Outcome } from '../pipeline/context.js';
+import { buildAuditEvent, type AuditEvent } from './event.js';
+import type { AuditSink } from './sinks.js';
+
+export interface AuditLog {
+  observe(outcome: Outcome): void;
+  /** True while at least one sink can record. */
+  healthy(): boolean;
+  flush(): void;
+  close(): void;
+}
+
+export function createAuditLog(sinks: readonly AuditSink[], onEvent?: (event: AuditEvent) => void): AuditLog {
+  return {
+    observe(outcome) {
+      const event = buildAuditEvent(outcome);
+      for (const sink of sinks) {
+        if (sink.healthy()) sink.write(event);
+      }
+      onEvent?.(event);
+    },
+    healthy: () => sinks.some((sink) => sink.healthy()),
+    flush() {
+      for (const sink of sinks) sink.flush();
+    },
+    close() {
+      for (const sink of sinks) sink.close();
+    },
+  };
+}

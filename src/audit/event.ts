@@ -1,0 +1,99 @@
+/**
+ * The native audit event, schema `mcp-egress.audit/1`. Built from the Outcome field by field (an
+ * allowlist: nothing is copied wholesale from a request, so no header value can slip in). Versioned:
+ * fields are only ever added; a rename or removal bumps the schema. README documents every field.
+ */
+import type { Outcome, RequestContext } from '../pipeline/context.js';
+import type { CredentialSeen } from '../tokens/credentials.js';
+import { redactQuery } from '../tokens/query.js';
+
+export const AUDIT_SCHEMA = 'mcp-egress.audit/1';
+
+export interface AuditEvent {
+  readonly schema: typeof AUDIT_SCHEMA;
+  readonly event_id: string;
+  readonly time: string;
+  readonly kind: 'request' | 'connect';
+  readonly tool: string | null;
+  readonly actor: { readonly principal: string; readonly type: string; readonly source: string };
+  readonly client: { readonly address: string; readonly port: number };
+  readonly tunnel_id: string | null;
+  readonly request: {
+    readonly method: string;
+    readonly scheme: string | null;
+    readonly host: string | null;
+    readonly port: number | null;
+    readonly path: string | null;
+    readonly query: string | null;
+    readonly bytes: number;
+  };
+  readonly decision: {
+    readonly action: 'allow' | 'deny' | 'would_deny';
+    readonly mode: string | null;
+    readonly rule_id: string | null;
+    readonly reason: string;
+    readonly policy_reason: string | null;
+  };
+  readonly result: Outcome['result'];
+  readonly response: { readonly status: number | null; readonly bytes: number };
+  readonly destination: { readonly address: string; readonly port: number; readonly via: string } | null;
+  readonly credentials: readonly CredentialSeen[];
+  readonly duration_ms: { readonly total: number; readonly upstream: number | null };
+  readonly error: { readonly reason: string; readonly detail: string | null } | null;
+}
+
+const UNKNOWN_ACTOR = { principal: 'unknown', type: 'unknown', source: 'none' } as const;
+
+export function buildAuditEvent(outcome: Outcome): AuditEvent {
+  const ctx = outcome.context;
+  const identity = ctx.identity;
+  return {
+    schema: AUDIT_SCHEMA,
+    event_id: ctx.requestId,
+    time: ctx.timings.startedAt.toISOString(),
+    kind: ctx.kind,
+    tool: identity?.tool ?? null,
+    actor: identity ? { ...identity.actor } : UNKNOWN_ACTOR,
+    client: { ...ctx.client },
+    tunnel_id: ctx.tunnel?.id ?? null,
+    request: requestPart(ctx),
+    decision: decisionPart(ctx),
+    result: outcome.result,
+    response: { status: ctx.response?.status ?? null, bytes: ctx.response?.bytes ?? 0 },
+    destination: ctx.destination ? { ...ctx.destination } : null,
+    credentials: ctx.credentials.map((c) => ({ ...c })),
+    duration_ms: { total: outcome.durationMs, upstream: outcome.upstreamMs },
+    error: ctx.refusal ? { reason: ctx.refusal.reason, detail: ctx.refusal.detail ?? null } : null,
+  };
+}
+
+function requestPart(ctx: Readonly<RequestContext>): AuditEvent['request'] {
+  const target = ctx.target;
+  return {
+    method: ctx.method === '' ? 'UNKNOWN' : ctx.method,
+    scheme: target?.scheme ?? null,
+    host: target?.host ?? null,
+    port: target?.port ?? null,
+    path: ctx.kind === 'connect' ? null : (target?.path ?? null),
+    query: target && target.query !== '' ? redactQuery(target.query) : null,
+    bytes: ctx.requestBytes,
+  };
+}
+
+/**
+ * The final action: a refusal for any reason is a deny (with that reason); otherwise what the policy
+ * said (allow, or would_deny in report mode). `policy_reason` keeps the policy's own verdict beside it.
+ */
+function decisionPart(ctx: Readonly<RequestContext>): AuditEvent['decision'] {
+  const policy = ctx.decision;
+  const refusedBeforeUpstream = ctx.refusal !== undefined && ctx.timings.upstreamStartNs === undefined;
+  const action = refusedBeforeUpstream ? 'deny' : (policy?.action ?? 'deny');
+  const reason = refusedBeforeUpstream ? ctx.refusal!.reason : (policy?.reason ?? ctx.refusal?.reason ?? 'internal_error');
+  return {
+    action,
+    mode: policy?.mode ?? null,
+    rule_id: policy?.ruleId ?? null,
+    reason,
+    policy_reason: policy?.reason ?? null,
+  };
+}

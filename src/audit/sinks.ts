@@ -1,0 +1,92 @@
+/**
+ * Audit sinks: JSON lines written through pino's destination streams (SonicBoom: buffered async writes,
+ * flushSync, reopen for rotation). The event is serialized by us, not by a pino logger, so the line is
+ * exactly the event: a logger would add its own level/time fields (and pino 10 emits invalid JSON when
+ * the level field is formatted away). One stream per sink, so one failing sink cannot stop the others.
+ * A sink is unhealthy from its first write error on; the fail-closed gate refuses new requests when no
+ * sink is healthy.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pino from 'pino';
+import type { AuditSinkConfig } from '../config/types.js';
+
+export interface AuditSink {
+  readonly name: string;
+  write(event: object): void;
+  healthy(): boolean;
+  /** Flushes buffered lines to the OS (and to disk for files). */
+  flush(): void;
+  close(): void;
+}
+
+function jsonLine(event: object): string {
+  return `${JSON.stringify(event)}\n`;
+}
+
+export function openSink(config: AuditSinkConfig): AuditSink {
+  return config.type === 'file' ? openFileSink(config.path) : openStdoutSink();
+}
+
+function openFileSink(path: string): AuditSink {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Opened here, synchronously: a sink that cannot be opened fails start-up (fail closed), it does not
+  // surface later as a stream of lost events.
+  const fd = openSync(path, 'a', 0o600);
+  const stream = pino.destination({ fd, sync: false, minLength: 0 });
+  let failed = false;
+  let closed = false;
+  stream.on('error', () => {
+    failed = true;
+  });
+  return {
+    name: `file:${path}`,
+    write: (event) => {
+      stream.write(jsonLine(event));
+    },
+    healthy: () => !failed && !closed,
+    flush() {
+      if (failed || closed) return;
+      stream.flushSync();
+      fsyncSync(fd);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (!failed) {
+          stream.flushSync();
+          fsyncSync(fd);
+        }
+      } finally {
+        stream.destroy();
+        closeQuietly(fd);
+      }
+    },
+  };
+}
+
+function openStdoutSink(): AuditSink {
+  const stream = pino.destination({ fd: 1, sync: true });
+  let failed = false;
+  stream.on('error', () => {
+    failed = true;
+  });
+  return {
+    name: 'stdout',
+    write: (event) => {
+      stream.write(jsonLine(event));
+    },
+    healthy: () => !failed,
+    flush: () => undefined,
+    close: () => undefined,
+  };
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // SonicBoom may have closed the descriptor already while being destroyed.
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The command line: `start`, `check-config`, `env`. Each command is a small module; this file only
+ * declares the surface (commander) and maps results to exit codes.
+ */
+import { Command, Option } from 'commander';
+import { VERSION } from '../version.js';
+import { runCheckConfig } from './check-config.js';
+import { runEnv } from './env.js';
+import { runStart } from './start.js';
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = new Command()
+    .name('mcp-egress')
+    .description('Egress proxy for MCP servers: per-tool identity and allowlists, audit, metrics')
+    .version(VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('start')
+    .description('run the proxy (embedded default without -c: report mode, no tools, 127.0.0.1:8080)')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .addOption(new Option('--ca-cert <file>', 'interception CA certificate (PEM) instead of the generated one'))
+    .addOption(new Option('--ca-key <file>', 'private key of --ca-cert (PEM)'))
+    .action(async (options: { config?: string; caCert?: string; caKey?: string }) => {
+      process.exitCode = await runStart(options);
+    });
+
+  program
+    .command('check-config')
+    .description('validate a configuration file; lists every problem and exits non-zero if there is one')
+    .requiredOption('-c, --config <file>', 'YAML configuration file')
+    .action((options: { config: string }) => {
+      process.exitCode = runCheckConfig(options.config);
+    });
+
+  program
+    .command('env')
+    .description("print the environment an MCP host gives a tool's server (proxy URL with credentials, CA bundle)")
+    .requiredOption('--tool <name>', 'configured tool name')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .option('--json', 'print a JSON object instead of shell lines')
+    .action(async (options: { tool: string; config?: string; json?: boolean }) => {
+      process.exitCode = await runEnv(options);
+    });
+
+  await program.parseAsync([...argv]);
+}

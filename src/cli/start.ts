@@ -1,0 +1,92 @@
+/**
+ * `mcp-egress start`: run until SIGTERM/SIGINT (graceful: stop accepting, finish in-flight requests
+ * within the grace period, flush the audit log). SIGHUP reloads the config file all-or-nothing.
+ */
+import pino, { type Logger } from 'pino';
+import { ConfigError } from '../config/errors.js';
+import { loadConfigFile } from '../config/load.js';
+import type { EgressConfig } from '../config/types.js';
+import { startEgress, type RunningEgress } from '../main.js';
+import { VERSION } from '../version.js';
+import { clientEnvironment, shellLines, writeCombinedBundle } from './client-env.js';
+import { loadConfigOrReport } from './load-config.js';
+import { readFileSync } from 'node:fs';
+
+interface StartOptions {
+  readonly config?: string;
+  readonly caCert?: string;
+  readonly caKey?: string;
+}
+
+export async function runStart(options: StartOptions): Promise<number> {
+  const config = loadConfigOrReport(options.config);
+  if (!config) return 2;
+  if ((options.caCert === undefined) !== (options.caKey === undefined)) {
+    process.stderr.write('mcp-egress: --ca-cert and --ca-key go together\n');
+    return 2;
+  }
+  const logger = pino({ base: { service: 'mcp-egress' } }, pino.destination({ fd: 2, sync: true }));
+  let running: RunningEgress;
+  try {
+    const caFiles = options.caCert && options.caKey ? { cert: options.caCert, key: options.caKey } : undefined;
+    running = await startEgress(config, caFiles ? { logger, caFiles } : { logger });
+  } catch (error: unknown) {
+    logger.fatal({ err: { message: error instanceof Error ? error.message : 'unknown' } }, 'start failed');
+    return 1;
+  }
+  printBanner(config, running);
+  logger.info({ version: VERSION, proxy: running.proxy, admin: running.admin, mode: config.mode }, 'listening');
+  return waitForSignals(running, options.config, logger);
+}
+
+function printBanner(config: EgressConfig, running: RunningEgress): void {
+  const bundle = writeCombinedBundle(config.dataDir, readFileSync(running.caCertPath, 'utf8'));
+  const tool = config.tools.size > 0 ? '<tool>' : null;
+  const env = clientEnvironment(config, null, running.caCertPath, bundle);
+  const lines = [
+    `mcp-egress ${VERSION}: proxy http://${hostPort(running.proxy)}  admin http://${hostPort(running.admin)}/metrics`,
+    `mode: ${config.mode}; tools: ${config.tools.size === 0 ? 'none (anonymous, report only)' : [...config.tools.keys()].join(', ')}`,
+    `interception CA: ${running.caCertPath}`,
+    tool === null
+      ? 'Point a client at it with:'
+      : 'Per tool, `mcp-egress env --tool NAME` prints these lines with its credentials; without them:',
+    shellLines(env),
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function hostPort(address: { address: string; port: number }): string {
+  return address.address.includes(':') ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+}
+
+function waitForSignals(running: RunningEgress, configFile: string | undefined, logger: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      running.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => reload(running, configFile, logger));
+  });
+}
+
+function reload(running: RunningEgress, configFile: string | undefined, logger: Logger): void {
+  if (!configFile) {
+    logger.warn('SIGHUP ignored: running on the embedded default, there is no file to reload');
+    return;
+  }
+  try {
+    running.reload(loadConfigFile(configFile, process.env));
+  } catch (error: unknown) {
+    const problems = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : 'unknown';
+    logger.error({ problems }, 'reload refused; the running configuration stays');
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Composition root: the only place where concrete parts are wired together. Everything the rest of the
+ * program uses (registry, loggers, clock, DNS lookup, sinks) is created here or handed in.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { createAuditLog } from './audit/audit-log.js';
+import { openSink } from './audit/sinks.js';
+import type { EgressConfig } from './config/types.js';
+import { systemLookup } from './destination/system-lookup.js';
+import type { Lookup } from './destination/resolve.js';
+import type { Runtime } from './pipeline/runtime.js';
+import { loadCaFromFiles } from './proxy/certs/ca-files.js';
+import { loadOrCreateCa } from './proxy/certs/ca.js';
+import { createLeafMinter, type LeafMinter } from './proxy/certs/leaf.js';
+import type { Clock } from './proxy/context-factory.js';
+import { createForwarder } from './proxy/forwarder.js';
+import { createProxyServer } from './proxy/server.js';
+import { createUpstreamAgents } from './proxy/upstream-agents.js';
+import { buildRuntime, restartOnlyChanges } from './runtime-builder.js';
+import { ensureDataDir, loadOrCreateHmacKey } from './state/data-dir.js';
+import { createAdminServer } from './telemetry/admin-server.js';
+import { createMetrics } from './telemetry/metrics.js';
+import { createFingerprinter } from './tokens/fingerprint.js';
+import { VERSION } from './version.js';
+
+export interface StartDeps {
+  readonly logger: Logger;
+  readonly registry?: Registry;
+  readonly clock?: Clock;
+  readonly lookup?: Lookup;
+  /** An operator-supplied interception CA instead of the one generated in the data dir. */
+  readonly caFiles?: { readonly cert: string; readonly key: string };
+}
+
+export interface RunningEgress {
+  readonly proxy: AddressInfo;
+  readonly admin: AddressInfo;
+  readonly caCertPath: string;
+  readonly minter: LeafMinter;
+  /** Writes buffered audit events out (tests read the file; shutdown flushes by itself). */
+  flushAudit(): void;
+  /** Applies a new config whole, or throws and keeps the running one. */
+  reload(next: EgressConfig): void;
+  stop(): Promise<void>;
+}
+
+const systemClock: Clock = { wall: () => new Date(), mono: () => process.hrtime.bigint() };
+
+export async function startEgress(config: EgressConfig, deps: StartDeps): Promise<RunningEgress> {
+  const clock = deps.clock ?? systemClock;
+  const registry = deps.registry ?? new Registry();
+  await ensureDataDir(config.dataDir);
+  const ca = deps.caFiles ? await loadCaFromFiles(deps.caFiles.cert, deps.caFiles.key) : await loadOrCreateCa(config.dataDir);
+  for (const warning of ca.strictVerificationWarnings) {
+    deps.logger.warn({ warning }, 'interception CA: strict clients (Python 3.13+, OpenSSL X509_STRICT) may reject its leaves');
+  }
+  const fingerprint = createFingerprinter(await loadOrCreateHmacKey(config.dataDir));
+  const minter = createLeafMinter({ ca, clock: clock.wall });
+  const metrics = createMetrics({ registry, version: VERSION, tools: [...config.tools.keys()] });
+  const audit = createAuditLog(config.audit.sinks.map(openSink), (event) => metrics.recordEvent(event));
+  const agents = createUpstreamAgents({ extraCaFiles: config.upstream.ca });
+  let runtime: Runtime;
+  const forwarder = createForwarder({
+    agents,
+    connectTimeoutMs: () => runtime.config.upstream.connectTimeoutMs,
+    responseTimeoutMs: () => runtime.config.upstream.responseTimeoutMs,
+    now: clock.mono,
+  });
+  const services = { fingerprint, forwarder, auditHealthy: () => audit.healthy(), lookup: deps.lookup ?? systemLookup };
+  runtime = buildRuntime(config, services);
+
+  let stopping = false;
+  const proxyServer = createProxyServer({
+    runtime: () => runtime,
+    secureContextFor: (host) => minter.secureContextFor(host),
+    observe: (outcome) => audit.observe(outcome),
+    clock,
+    onTunnelChange: (delta) => metrics.tunnelChanged(delta),
+  });
+  const adminServer = createAdminServer({
+    registry,
+    ready: () => readiness(stopping, audit.healthy()),
+  });
+  const proxy = await proxyServer.listen(config.listen.host, config.listen.port);
+  const admin = await adminServer.listen(config.admin.host, config.admin.port).catch(async (error: unknown) => {
+    await proxyServer.close(0);
+    throw error;
+  });
+
+  return {
+    proxy,
+    admin,
+    caCertPath: ca.certPath,
+    minter,
+    flushAudit: () => audit.flush(),
+    reload(next) {
+      const blocked = restartOnlyChanges(runtime.config, next);
+      if (blocked.length > 0) throw new Error(`these settings need a restart: ${blocked.join(', ')}`);
+      const built = buildRuntime(next, services); // throws on a bad policy: the old runtime stays
+      runtime = built;
+      metrics.setTools([...next.tools.keys()]);
+      deps.logger.info({ tools: next.tools.size, mode: next.mode }, 'configuration reloaded');
+    },
+    async stop() {
+      stopping = true;
+      await proxyServer.close(runtime.config.shutdownGraceMs);
+      await adminServer.close();
+      agents.destroy();
+      audit.close();
+    },
+  };
+}
+
+function readiness(stopping: boolean, auditHealthy: boolean): { ready: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  if (stopping) reasons.push('shutting_down');
+  if (!auditHealthy) reasons.push('audit_unavailable');
+  return { ready: reasons.length === 0, reasons };
+}

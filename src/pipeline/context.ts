@@ -1,0 +1,104 @@
+/**
+ * The typed per-request context. Each stage fills in the part of it that names its lifecycle state;
+ * nothing is stored in a free-form bag. The transport creates the context; the runner turns it into
+ * exactly one Outcome, which audit and telemetry observe.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ActorType } from '../config/types.js';
+import type { Decision, Scheme } from '../policy/types.js';
+import type { ReasonCode } from '../errors/catalogue.js';
+import type { CredentialSeen } from '../tokens/credentials.js';
+
+export interface Identity {
+  /** Configured tool name, or null for anonymous use (only possible with no tools configured). */
+  readonly tool: string | null;
+  readonly actor: { readonly principal: string; readonly type: ActorType; readonly source: 'config' | 'none' };
+}
+
+/** What a CONNECT established: the identity and authority every request inside the tunnel inherits. */
+export interface TunnelInfo {
+  readonly id: string;
+  readonly host: string; // normalized CONNECT host
+  readonly port: number;
+  readonly scheme: Scheme; // https when the tunnel carries TLS, http when it carries plain HTTP
+  readonly identity: Identity;
+}
+
+export interface Target {
+  readonly scheme: Scheme;
+  readonly host: string; // normalized
+  readonly port: number;
+  /**
+   * Normalized path, what the policy judges; the raw path when it cannot be read one unambiguous way
+   * (the policy then denies it under any rule that restricts paths: `path_ambiguous`).
+   */
+  readonly path: string;
+  readonly pathAmbiguous: boolean;
+  /** Raw query without `?` (redacted only when it goes into the audit event). */
+  readonly query: string;
+  /**
+   * The origin-form request-target exactly as the client sent it: what goes upstream. Normalizing it
+   * (e.g. `%3B` -> `;`) could change its meaning to the backend; the decision was made on an
+   * equivalent reading of it.
+   */
+  readonly requestTarget: string;
+}
+
+export interface Destination {
+  readonly address: string;
+  readonly port: number;
+  readonly via: 'resolve_map' | 'literal' | 'dns';
+}
+
+export interface Timings {
+  readonly startedAt: Date;
+  readonly startNs: bigint;
+  upstreamStartNs?: bigint;
+  upstreamHeadersNs?: bigint;
+  endNs?: bigint;
+}
+
+export interface Refusal {
+  readonly reason: ReasonCode;
+  /** Internal detail for the audit log only (library error text, addresses); never sent to a client. */
+  readonly detail?: string;
+}
+
+export interface ResponseRecord {
+  status: number;
+  bytes: number;
+}
+
+export interface RequestContext {
+  readonly requestId: string;
+  readonly kind: 'request' | 'connect';
+  readonly client: { readonly address: string; readonly port: number };
+  readonly tunnel: TunnelInfo | null;
+  readonly method: string;
+  /** Request-target as received (absolute-form, origin-form inside a tunnel, or authority for CONNECT). */
+  readonly rawTarget: string;
+  readonly timings: Timings;
+  /** Transport handles; absent for refused CONNECTs which have no http.ServerResponse. */
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse | null;
+
+  identity?: Identity;
+  target?: Target;
+  decision?: Decision;
+  destination?: Destination;
+  credentials: CredentialSeen[];
+  requestBytes: number;
+  response?: ResponseRecord;
+  refusal?: Refusal;
+}
+
+/** What every request ends in. Built once, in the runner's `finally`, and handed to the observers. */
+export interface Outcome {
+  readonly context: Readonly<RequestContext>;
+  readonly durationMs: number;
+  readonly upstreamMs: number | null;
+  /** Final action after errors: a refused/failed request is `deny` or `error`, whatever the policy said. */
+  readonly result: 'forwarded' | 'refused' | 'failed';
+}
+
+export type OutcomeObserver = (outcome: Outcome) => void;

@@ -1,0 +1,16 @@
+/**
+ * Which credential the tool sends upstream, as fingerprint and hint only. This is the seam where token
+ * intelligence (kind, attribution, inventory) and credential brokering plug in.
+ */
+import { credentialsInHeaders } from '../../tokens/credentials.js';
+import type { RequestContext } from '../context.js';
+import type { Runtime } from '../runtime.js';
+import { NEXT, type Stage, type StageVerdict } from '../stage.js';
+
+export const credentialsStage: Stage = {
+  name: 'credentials',
+  run(ctx: RequestContext, runtime: Runtime): StageVerdict {
+    ctx.credentials = credentialsInHeaders(ctx.req.headers, runtime.fingerprint);
+    return NEXT;
+  },
+};

@@ -1,0 +1,70 @@
+/**
+ * Host normalization: every host is compared in one canonical form, so `API.Example.test.`,
+ * `api.example.test` and an IDN and its punycode are the same host to the policy.
+ */
+import { domainToASCII } from 'node:url';
+import { isIP } from 'node:net';
+
+export type NormalizedHost =
+  | { readonly ok: true; readonly host: string; readonly isIp: 4 | 6 | 0 }
+  | { readonly ok: false; readonly problem: string };
+
+// A DNS name after punycode: labels of letters, digits, hyphen and underscore (underscore appears in
+// real service names such as `_dmarc`), 1-63 characters each, 253 in all. Matched against short,
+// non-secret input only.
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+/** Canonical form of a host: lowercase, punycode, no trailing dot, IPv6 without brackets and compressed. */
+export function normalizeHost(raw: string): NormalizedHost {
+  let host = raw.trim();
+  // `%` is refused outright: WHATWG host parsing percent-decodes (`ex%41mple.test` would become
+  // `example.test`) and an IPv6 zone id (`fe80::1%eth0`) names an interface, not a host. Either way the
+  // policy would compare a host other than the one a resolver or dialler is handed.
+  if (host.includes('%')) return { ok: false, problem: 'percent sign or IPv6 zone id in host' };
+  const bracketed = host.startsWith('[') && host.endsWith(']');
+  if (bracketed) host = host.slice(1, -1);
+  if (isIP(host) === 6) return { ok: true, host: canonicalIpv6(host), isIp: 6 };
+  if (bracketed) return { ok: false, problem: 'brackets around something that is not an IPv6 address' };
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  if (isIP(host) === 4) return { ok: true, host, isIp: 4 };
+  if (host.length === 0) return { ok: false, problem: 'empty host' };
+  return normalizeDnsName(host);
+}
+
+function normalizeDnsName(host: string): NormalizedHost {
+  const lower = host.toLowerCase();
+  // domainToASCII() parses like a URL: it cuts at `/`, `?`, `#` or `\` (`evil.test/x` -> `evil.test`) and
+  // drops tabs and newlines. Only the characters a host name can hold get that far; non-ASCII goes on to
+  // IDNA mapping, whose deletions (soft hyphen, zero-width joiners) every browser applies the same way.
+  if (!hasOnlyHostCharacters(lower)) return { ok: false, problem: 'not a valid host name' };
+  const ascii = domainToASCII(lower);
+  if (ascii === '') return { ok: false, problem: 'not a valid host name' };
+  // WHATWG host parsing turns numeric forms such as `0x7f.1`, `2130706433` or `010.0.0.1` into a
+  // dotted quad. The input was not a plain dotted quad (checked before), so it is refused: it must not
+  // be dialled as an address the policy never saw written that way.
+  if (isIP(ascii) !== 0) return { ok: false, problem: 'numeric host that is not a dotted-quad IPv4' };
+  if (ascii.length > 253) return { ok: false, problem: 'host name longer than 253 characters' };
+  for (const label of ascii.split('.')) {
+    if (!LABEL.test(label)) return { ok: false, problem: 'not a valid host name' };
+  }
+  return { ok: true, host: ascii, isIp: 0 };
+}
+
+function hasOnlyHostCharacters(lower: string): boolean {
+  for (const char of lower) {
+    const isAsciiHostChar = (char >= 'a' && char <= 'z') || (char >= '0' && char <= '9') || '.-_'.includes(char);
+    if (!isAsciiHostChar && char.charCodeAt(0) < 0x80) return false;
+  }
+  return true;
+}
+
+function canonicalIpv6(address: string): string {
+  // new URL() yields the RFC 5952 text form, e.g. [0:0::1] -> [::1]. Zone ids were refused above, so
+  // every address isIP() accepts here parses.
+  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+}
+
+/** `host:port` key with IPv6 in brackets, as used by `upstream.resolve` and in audit events. */
+export function authorityKey(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

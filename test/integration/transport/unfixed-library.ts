@@ -1,0 +1,35 @@
+/**
+ * The library our transport replaces, http-mitm-proxy 1.1.0, started bare on loopback with its CA in a
+ * temp dir. Controls run the same probes against it to show each probe detects the defect it names. The
+ * library prints to the console on every error and certificate; the caller silences that (and may assert
+ * on it) with spies.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Proxy } from 'http-mitm-proxy';
+
+export interface UnfixedLibrary {
+  readonly library: Proxy;
+  readonly port: number;
+  readonly sslCaDir: string;
+  /** The library's own CA (PEM), for clients that must complete TLS with its leaves. */
+  caPem(): string;
+  close(): void;
+}
+
+export async function startUnfixedLibrary(sslCaDir = mkdtempSync(join(tmpdir(), 'mitm-control-'))): Promise<UnfixedLibrary> {
+  const library = new Proxy();
+  await new Promise<void>((resolve, reject) => {
+    library.listen({ host: '127.0.0.1', port: 0, sslCaDir }, (error?: unknown) => (error ? reject(error as Error) : resolve()));
+  });
+  return {
+    library,
+    port: library.httpPort,
+    sslCaDir,
+    caPem: () => readFileSync(join(sslCaDir, 'certs', 'ca.pem'), 'utf8'),
+    close: () => {
+      library.close();
+    },
+  };
+}
