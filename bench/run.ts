@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHarness, proxyStillServes, removeTempDir, type Harness } from './lib/harness.js';
+import type { Route } from './lib/clients.js';
+import { startHarness, proxyStillServes, removeTempDir, type Harness, type RunningProxy } from './lib/harness.js';
+import type { ExitInfo } from './lib/processes.js';
 import { KNOB_HELP, readKnobs, type Knobs } from './lib/knobs.js';
 import { markdownTable, summarize, type RoundResult } from './lib/report.js';
 import { runCold, type ColdResult } from './scenarios/cold.js';
@@ -58,85 +60,96 @@ function benchHosts(knobs: Knobs): string[][] {
 
 async function measure(harness: Harness, knobs: Knobs, hosts: string[][]): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
-  log(`proxy pid ${harness.proxyPid}, backend :${harness.backendPort}, dir ${harness.dir}`);
-  const idleRssMB = harness.proxyMemory().rssMB;
+  const proxy = await harness.startProxy();
+  log(`proxy pid ${proxy.pid}, backend :${harness.backendPort}, dir ${harness.dir}`);
+  const idleRssMB = proxy.memory().rssMB;
   const rounds: RoundResult[] = [];
   for (let round = 1; round <= knobs.rounds; round++) {
-    rounds.push(await runRound(harness, knobs, round, hosts[round - 1] ?? [], log));
+    rounds.push(await runRound({ harness, proxy, knobs, round, coldHosts: hosts[round - 1] ?? [], log }));
   }
-  const peakRssMB = harness.proxyMemory().hwmMB;
+  const peakRssMB = proxy.memory().hwmMB;
+  const servesAfterRounds = await proxyStillServes(proxy, harness.backendPort);
+  const exits = [await proxy.stop()];
+  // A fresh proxy for the slow clients: the rounds' heap would otherwise hide what slow readers cost.
   const slow = knobs.slowClients > 0 ? await slowClients(harness, knobs, log) : null;
-  const servesAfter = await proxyStillServes(harness);
-  const auditEvents = harness.auditEventCount();
-  const exits = await harness.stop();
-  const rows = summarize(rounds, { concurrencies: knobs.concurrencies, largeMB: knobs.largeMB }, { idleRssMB, peakRssMB }, slow);
-  const errors = countErrors(rounds, slow) + (servesAfter ? 0 : 1);
-  const results = {
-    meta: runMeta(knobs),
-    summary: rows,
-    rounds,
-    slowClients: slow,
-    proxy: { idleRssMB, peakRssMB, servesAfterSlowClients: servesAfter, auditEvents, exit: exits.proxy },
-    errors,
-  };
+  if (slow !== null) exits.push(slow.proxyExit);
+  await harness.stop();
+  const rows = summarize(rounds, { concurrencies: knobs.concurrencies, largeMB: knobs.largeMB }, { idleRssMB, peakRssMB }, slow?.result ?? null);
+  const serves = servesAfterRounds && (slow?.servesAfter ?? true);
+  const errors = countErrors(rounds, slow?.result ?? null) + (serves ? 0 : 1);
+  const proxySummary = { idleRssMB, peakRssMB, servesAfterEachPhase: serves, auditEvents: harness.auditEventCount(), exits };
+  const results = { meta: runMeta(knobs), summary: rows, rounds, slowClients: slow?.result ?? null, proxy: proxySummary, errors };
   const scrub = (text: string): string => text.replaceAll(harness.secret, '<redacted>');
   writeResults(knobs.resultsPath, scrub(JSON.stringify(results, null, 1)));
-  process.stdout.write(scrub(`${report(rows, knobs, results.proxy, errors)}\n`));
+  process.stdout.write(scrub(`${report(rows, knobs, proxySummary, errors)}\n`));
   if (errors === 0 && !knobs.keepTemp) removeTempDir(harness);
   else log(`kept ${harness.dir} (logs, config, audit file)`);
   return errors === 0 ? 0 : 1;
 }
 
-async function runRound(harness: Harness, knobs: Knobs, round: number, coldHosts: string[], log: (line: string) => void): Promise<RoundResult> {
+interface RoundInput {
+  readonly harness: Harness;
+  readonly proxy: RunningProxy;
+  readonly knobs: Knobs;
+  readonly round: number;
+  readonly coldHosts: readonly string[];
+  readonly log: (line: string) => void;
+}
+
+async function runRound({ harness, proxy, knobs, round, coldHosts, log }: RoundInput): Promise<RoundResult> {
   const origin = `https://backend.bench.test:${harness.backendPort}`;
   // Alternate which route goes first, so a drift in machine load does not always favour one side.
-  const routes = round % 2 === 1 ? [harness.proxy, harness.direct] : [harness.direct, harness.proxy];
-  const cpuOf = (isProxy: boolean): (() => number) | null => (isProxy ? harness.proxyCpuSeconds : null);
+  const routes = round % 2 === 1 ? [proxy.route, harness.direct] : [harness.direct, proxy.route];
+  const cpuOf = (route: Route): (() => number) | null => (route === proxy.route ? proxy.cpuSeconds : null);
   const load: LoadResult[] = [];
   for (const connections of knobs.concurrencies) {
     for (const route of routes) {
       const result = await runLoad({
         route, connections, request: { origin, path: '/small' }, warmupSeconds: knobs.warmup, seconds: knobs.duration,
-        maxRequests: MAX_REQUESTS_PER_WINDOW, proxyCpuSeconds: cpuOf(route === harness.proxy),
+        maxRequests: MAX_REQUESTS_PER_WINDOW, proxyCpuSeconds: cpuOf(route),
+        backendConnections: async () => (await harness.backendStats()).tlsConnections,
       });
-      log(`round ${round} ${route.name} c${connections}: ${result.rps} req/s p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms errors ${result.errors + result.warmupErrors}`);
+      log(`round ${round} ${route.name} c${connections}: ${result.rps} req/s p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms errors ${result.errors + result.warmupErrors}, new backend connections ${result.backendConnectionsOpened}`);
       load.push(result);
     }
   }
   const cold: ColdResult[] = [];
-  if (coldHosts.length > 0) {
-    for (const route of routes) {
-      const result = await runCold({
-        route, warmupHost: 'backend.bench.test', hosts: coldHosts, port: harness.backendPort, maxSeconds: COLD_MAX_SECONDS,
-        proxyCpuSeconds: cpuOf(route === harness.proxy),
-      });
-      log(`round ${round} ${route.name} new hosts: first p50 ${result.firstMs.p50} ms, again p50 ${result.againMs.p50} ms, errors ${result.errors}`);
-      cold.push(result);
-    }
+  for (const route of coldHosts.length > 0 ? routes : []) {
+    const result = await runCold({
+      route, warmupHost: 'backend.bench.test', hosts: coldHosts, port: harness.backendPort, maxSeconds: COLD_MAX_SECONDS,
+      proxyCpuSeconds: cpuOf(route),
+    });
+    log(`round ${round} ${route.name} new hosts: first p50 ${result.firstMs.p50} ms, again p50 ${result.againMs.p50} ms, errors ${result.errors}`);
+    cold.push(result);
   }
   const large: LargeResult[] = [];
-  if (knobs.largeCount > 0) {
-    for (const route of routes) {
-      const result = await runLarge({
-        route, origin, count: knobs.largeCount, megabytes: knobs.largeMB, maxSeconds: LARGE_MAX_SECONDS,
-        proxyCpuSeconds: cpuOf(route === harness.proxy),
-      });
-      log(`round ${round} ${route.name} ${knobs.largeMB} MB downloads: ${result.MBps} MB/s, errors ${result.errors}`);
-      large.push(result);
-    }
+  for (const route of knobs.largeCount > 0 ? routes : []) {
+    const result = await runLarge({
+      route, origin, count: knobs.largeCount, megabytes: knobs.largeMB, maxSeconds: LARGE_MAX_SECONDS, proxyCpuSeconds: cpuOf(route),
+    });
+    log(`round ${round} ${route.name} ${knobs.largeMB} MB downloads: ${result.MBps} MB/s, errors ${result.errors}`);
+    large.push(result);
   }
   return { round, load, cold, large };
 }
 
-async function slowClients(harness: Harness, knobs: Knobs, log: (line: string) => void): Promise<SlowClientsResult> {
-  log(`slow clients: ${knobs.slowClients} x ${knobs.slowMB} MB at ${knobs.slowBytesPerSecond / 1e6} MB/s for ${knobs.slowSeconds} s`);
+interface SlowPhase {
+  readonly result: SlowClientsResult;
+  readonly servesAfter: boolean;
+  readonly proxyExit: ExitInfo;
+}
+
+async function slowClients(harness: Harness, knobs: Knobs, log: (line: string) => void): Promise<SlowPhase> {
+  const proxy = await harness.startProxy();
+  log(`slow clients (fresh proxy pid ${proxy.pid}): ${knobs.slowClients} x ${knobs.slowMB} MB at ${knobs.slowBytesPerSecond / 1e6} MB/s for ${knobs.slowSeconds} s`);
   const result = await runSlowClients({
-    route: harness.proxy, origin: `https://backend.bench.test:${harness.backendPort}`, clients: knobs.slowClients,
+    route: proxy.route, origin: `https://backend.bench.test:${harness.backendPort}`, clients: knobs.slowClients,
     megabytesEach: knobs.slowMB, bytesPerSecond: knobs.slowBytesPerSecond, seconds: knobs.slowSeconds, sampleEveryMs: 100,
-    proxyMemory: harness.proxyMemory, resetPeak: harness.resetProxyPeak, upstreamBytesSent: harness.backendLargeBytesSent,
+    proxyMemory: proxy.memory, resetPeak: proxy.resetPeak, upstreamBytesSent: async () => (await harness.backendStats()).largeBytesSent,
   });
-  log(`slow clients: proxy peak RSS ${result.peakRssMB} MB (${result.peakFrom}), clients read ${result.clientReceivedMB} MB, backend sent ${result.upstreamSentMB} MB`);
-  return result;
+  log(`slow clients: proxy RSS ${result.rssBeforeMB} -> peak ${result.peakRssMB} MB (${result.peakFrom}), clients read ${result.clientReceivedMB} MB, backend sent ${result.upstreamSentMB} MB`);
+  const servesAfter = await proxyStillServes(proxy, harness.backendPort);
+  return { result, servesAfter, proxyExit: await proxy.stop() };
 }
 
 function countErrors(rounds: readonly RoundResult[], slow: SlowClientsResult | null): number {
@@ -156,13 +169,19 @@ function runMeta(knobs: Knobs) {
   };
 }
 
-function report(rows: ReturnType<typeof summarize>, knobs: Knobs, proxy: { auditEvents: number; exit: unknown; servesAfterSlowClients: boolean }, errors: number): string {
+interface ProxySummary {
+  readonly auditEvents: number;
+  readonly exits: readonly ExitInfo[];
+  readonly servesAfterEachPhase: boolean;
+}
+
+function report(rows: ReturnType<typeof summarize>, knobs: Knobs, proxy: ProxySummary, errors: number): string {
   const lines = [
     `## mcp-egress benchmark (median of ${knobs.rounds} round(s), ${knobs.duration} s windows, Node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)})`,
     '',
     markdownTable(rows),
     '',
-    `audit events written: ${proxy.auditEvents}; proxy serves after slow clients: ${proxy.servesAfterSlowClients}; proxy exit: ${JSON.stringify(proxy.exit)}`,
+    `audit events written: ${proxy.auditEvents}; proxy still serves after each phase: ${proxy.servesAfterEachPhase}; proxy exits on SIGTERM: ${proxy.exits.map((exit) => (exit.killed ? 'KILLED' : `code ${exit.code}`)).join(', ')}`,
     errors === 0 ? 'errors: 0' : `ERRORS: ${errors} failed requests (numbers are meaningless; see results JSON errorSamples)`,
   ];
   if (knobs.resultsPath !== null) lines.push(`results: ${knobs.resultsPath}`);

@@ -1,7 +1,8 @@
 /**
  * Everything one run needs besides the scenarios: a private temp dir, certificates, the backend process,
- * the proxy process (the built dist/, started as `node bin/mcp-egress.js start -c ...`), and the two
- * routes. Only processes started here are ever signalled, by their own PIDs.
+ * the direct route, and proxy processes on demand (the built dist/, started as
+ * `node bin/mcp-egress.js start -c ...`; a fresh one per phase so one phase's heap does not colour the
+ * next one's memory numbers). Only processes started here are ever signalled, by their own PIDs.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,21 +16,28 @@ import { BENCH_TOOL, SECRET_ENV, writeProxyConfig } from './proxy-config.js';
 
 export interface Harness {
   readonly dir: string;
-  readonly certs: BenchCertificates;
   readonly backendPort: number;
-  readonly proxyPid: number;
-  readonly proxy: Route;
   readonly direct: Route;
   /** The proxy secret, so callers can scrub it from anything they print or write. */
   readonly secret: string;
-  proxyCpuSeconds(): number;
-  proxyMemory(): MemoryMB;
-  resetProxyPeak(): boolean;
+  startProxy(): Promise<RunningProxy>;
   backendStats(): Promise<BackendStats>;
+  /** Audit events written so far by every proxy of this run (they share one audit file). */
   auditEventCount(): number;
-  stop(): Promise<{ proxy: ExitInfo; backend: ExitInfo }>;
-  /** Synchronous SIGKILL of our children, for signal handlers and crashes. */
+  /** Stops the backend (proxies are stopped by their own handles). */
+  stop(): Promise<ExitInfo>;
+  /** Synchronous SIGKILL of every child still running, for signal handlers and crashes. */
   killNow(): void;
+}
+
+export interface RunningProxy {
+  readonly pid: number;
+  readonly route: Route;
+  cpuSeconds(): number;
+  memory(): MemoryMB;
+  /** Resets VmHWM; false where the kernel does not allow it. */
+  resetPeak(): boolean;
+  stop(): Promise<ExitInfo>;
 }
 
 /** Counters the backend keeps since it started (see backend.ts /stats). */
@@ -53,20 +61,46 @@ const STATS_HOST = 'stats.bench.test';
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-egress-bench-'));
-  const started: StartedProcess[] = [];
+  const certs = generateCertificates(dir);
+  const backend = await startBackend(options.repoRoot, dir, certs);
   try {
-    const certs = generateCertificates(dir);
-    const backend = await startBackend(options.repoRoot, dir, certs);
-    started.push(backend);
-    const backendPort = Number(backend.ready[1]);
-    const secret = randomBytes(24).toString('hex');
-    const proxy = await startProxy(options, { dir, certs, backendPort, secret });
-    started.push(proxy);
-    return assemble({ dir, certs, backend, proxy, backendPort, secret });
+    return assemble(options, { dir, certs, backend });
   } catch (error: unknown) {
-    killNow(started);
+    killNow([backend]);
     throw error;
   }
+}
+
+interface Parts {
+  readonly dir: string;
+  readonly certs: BenchCertificates;
+  readonly backend: StartedProcess;
+}
+
+function assemble(options: HarnessOptions, { dir, certs, backend }: Parts): Harness {
+  const backendPort = Number(backend.ready[1]);
+  const configPath = writeProxyConfig({ dir, backendCaPath: certs.backendCaPath, backendPort, hosts: options.hosts });
+  const secret = randomBytes(24).toString('hex');
+  const ticks = clockTicksPerSecond();
+  const direct = directRoute(certs.backendCaPem);
+  const started: StartedProcess[] = [backend];
+  let proxyCount = 0;
+  return {
+    dir,
+    backendPort,
+    direct,
+    secret,
+    startProxy: async () => {
+      proxyCount += 1;
+      const proxy = await startProxy(options, { dir, certs, configPath, secret, logName: `proxy-${proxyCount}.log` });
+      started.push(proxy);
+      return runningProxy(proxy, certs, secret, ticks);
+    },
+    backendStats: () => backendStats(direct, backendPort),
+    auditEventCount: () => countLines(join(dir, 'audit.jsonl')),
+    stop: () => stopProcess(backend, STOP_GRACE_MS),
+    killNow: () => killNow(started),
+  };
 }
 
 function startBackend(repoRoot: string, dir: string, certs: BenchCertificates): Promise<StartedProcess> {
@@ -85,57 +119,37 @@ function startBackend(repoRoot: string, dir: string, certs: BenchCertificates): 
 interface ProxyStart {
   readonly dir: string;
   readonly certs: BenchCertificates;
-  readonly backendPort: number;
+  readonly configPath: string;
   readonly secret: string;
+  readonly logName: string;
 }
 
 function startProxy(options: HarnessOptions, start: ProxyStart): Promise<StartedProcess> {
-  const config = writeProxyConfig({ dir: start.dir, backendCaPath: start.certs.backendCaPath, backendPort: start.backendPort, hosts: options.hosts });
   return startProcess({
     name: 'proxy',
     command: process.execPath,
     args: [
       ...options.proxyNodeArgs,
-      join(options.repoRoot, 'bin', 'mcp-egress.js'), 'start', '-c', config,
+      join(options.repoRoot, 'bin', 'mcp-egress.js'), 'start', '-c', start.configPath,
       '--ca-cert', start.certs.mitmCaPath, '--ca-key', start.certs.mitmKeyPath,
     ],
     cwd: start.dir,
     env: { ...process.env, [SECRET_ENV]: start.secret },
-    logPath: join(start.dir, 'proxy.log'),
+    logPath: join(start.dir, start.logName),
     readyPattern: PROXY_READY,
     timeoutMs: START_TIMEOUT_MS,
   });
 }
 
-interface Parts {
-  readonly dir: string;
-  readonly certs: BenchCertificates;
-  readonly backend: StartedProcess;
-  readonly proxy: StartedProcess;
-  readonly backendPort: number;
-  readonly secret: string;
-}
-
-function assemble(parts: Parts): Harness {
-  const { dir, certs, backend, proxy, backendPort, secret } = parts;
-  const ticks = clockTicksPerSecond();
-  const proxyPort = Number(proxy.ready[1]);
-  const direct = directRoute(certs.backendCaPem);
+function runningProxy(proxy: StartedProcess, certs: BenchCertificates, secret: string, ticks: number): RunningProxy {
+  const port = Number(proxy.ready[1]);
   return {
-    dir,
-    certs,
-    backendPort,
-    proxyPid: proxy.pid,
-    proxy: proxyRoute(`http://${BENCH_TOOL}:${secret}@127.0.0.1:${proxyPort}`, certs.mitmCaPem),
-    direct,
-    secret,
-    proxyCpuSeconds: () => cpuSeconds(proxy.pid, ticks),
-    proxyMemory: () => memoryMB(proxy.pid),
-    resetProxyPeak: () => resetPeakRss(proxy.pid),
-    backendStats: () => backendStats(direct, backendPort),
-    auditEventCount: () => countLines(join(dir, 'audit.jsonl')),
-    stop: async () => ({ proxy: await stopProcess(proxy, STOP_GRACE_MS), backend: await stopProcess(backend, STOP_GRACE_MS) }),
-    killNow: () => killNow([proxy, backend]),
+    pid: proxy.pid,
+    route: proxyRoute(`http://${BENCH_TOOL}:${secret}@127.0.0.1:${port}`, certs.mitmCaPem),
+    cpuSeconds: () => cpuSeconds(proxy.pid, ticks),
+    memory: () => memoryMB(proxy.pid),
+    resetPeak: () => resetPeakRss(proxy.pid),
+    stop: () => stopProcess(proxy, STOP_GRACE_MS),
   };
 }
 
@@ -157,10 +171,10 @@ function countLines(path: string): number {
 }
 
 /** One small request through the proxy: does it still serve after a scenario? */
-export async function proxyStillServes(harness: Harness): Promise<boolean> {
-  const dispatcher = harness.proxy.dispatcher(1);
+export async function proxyStillServes(proxy: RunningProxy, backendPort: number): Promise<boolean> {
+  const dispatcher = proxy.route.dispatcher(1);
   try {
-    await requestOnce(dispatcher, { origin: `https://backend.bench.test:${harness.backendPort}`, path: '/small' });
+    await requestOnce(dispatcher, { origin: `https://backend.bench.test:${backendPort}`, path: '/small' });
     return true;
   } catch {
     return false;

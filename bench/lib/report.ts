@@ -45,7 +45,7 @@ export function summarize(
   rows.push(row('proxy idle RSS MB', memory.idleRssMB, null));
   rows.push(row('proxy peak RSS MB (VmHWM, before slow clients)', memory.peakRssMB, null));
   if (slow !== null) {
-    const note = `goal < 200; clients read ${slow.clientReceivedMB} MB, backend sent ${slow.upstreamSentMB} MB`;
+    const note = `fresh proxy, idle ${slow.rssBeforeMB} MB; goal < 200; clients read ${slow.clientReceivedMB} MB, backend sent ${slow.upstreamSentMB} MB`;
     rows.push({ ...row(`slow clients ${slow.clients}x${slow.megabytesEach} MB: proxy peak RSS MB`, slow.peakRssMB, null), note });
   }
   return rows;
@@ -61,6 +61,10 @@ function loadRows(rounds: readonly RoundResult[], connections: number): SummaryR
     both(`c${connections} p50 ms`, (l) => l.latencyMs.p50, 2),
     both(`c${connections} p99 ms`, (l) => l.latencyMs.p99, 2),
     row(`c${connections} proxy CPU us/request`, roundTo(pick('proxy', (l) => l.proxyCpuUsPerRequest), 0), null),
+    {
+      ...both(`c${connections} new backend connections per 1000 requests`, (l) => (l.ok > 0 ? (1000 * l.backendConnectionsOpened) / l.ok : null), 1),
+      note: 'after warm-up; 0 = kept-alive pool reused',
+    },
   ];
 }
 

@@ -18,6 +18,8 @@ export interface LoadOptions {
   readonly maxRequests: number;
   /** CPU seconds of the proxy so far, or null for the direct route. */
   readonly proxyCpuSeconds: (() => number) | null;
+  /** TLS connections the backend has accepted so far: new ones in the window mean the pool is not reused. */
+  readonly backendConnections: () => Promise<number>;
 }
 
 export interface LoadResult {
@@ -31,6 +33,7 @@ export interface LoadResult {
   readonly latencyMs: LatencySummary;
   readonly proxyCpuSeconds: number | null;
   readonly proxyCpuUsPerRequest: number | null;
+  readonly backendConnectionsOpened: number;
   readonly errorSamples: Record<string, number>;
 }
 
@@ -55,11 +58,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await closedLoop({ ...base, deadline: performance.now() + options.warmupSeconds * 1000, errors: warmupErrors, latencies: null });
     const errors = new ErrorTally();
     const latencies: number[] = [];
+    const connectionsBefore = await options.backendConnections();
     const cpuBefore = options.proxyCpuSeconds?.() ?? null;
     const started = performance.now();
     await closedLoop({ ...base, deadline: started + options.seconds * 1000, errors, latencies });
     const elapsed = (performance.now() - started) / 1000;
     const cpu = cpuBefore === null || options.proxyCpuSeconds === null ? null : options.proxyCpuSeconds() - cpuBefore;
+    const backendConnectionsOpened = (await options.backendConnections()) - connectionsBefore;
     return {
       route: options.route.name,
       connections: options.connections,
@@ -71,6 +76,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       latencyMs: summarizeLatency(latencies),
       proxyCpuSeconds: roundTo(cpu, 3),
       proxyCpuUsPerRequest: cpu === null || latencies.length === 0 ? null : roundTo((cpu * 1e6) / latencies.length, 1),
+      backendConnectionsOpened,
       errorSamples: { ...warmupErrors.samples(), ...errors.samples() },
     };
   } finally {

@@ -3,7 +3,7 @@
  * allowlist: nothing is copied wholesale from a request, so no header value can slip in). Versioned:
  * fields are only ever added; a rename or removal bumps the schema. README documents every field.
  */
-import type { Outcome, RequestContext } from '../pipeline/context.js';
+import type { Destination, Identity, Outcome, RequestContext } from '../pipeline/context.js';
 import type { CredentialSeen } from '../tokens/credentials.js';
 import { redactQuery } from '../tokens/query.js';
 
@@ -42,7 +42,7 @@ export interface AuditEvent {
   readonly error: { readonly reason: string; readonly detail: string | null } | null;
 }
 
-const UNKNOWN_ACTOR = { principal: 'unknown', type: 'unknown', source: 'none' } as const;
+const UNKNOWN_ACTOR = Object.freeze({ principal: 'unknown', type: 'unknown', source: 'none' } as const);
 
 export function buildAuditEvent(outcome: Outcome): AuditEvent {
   const ctx = outcome.context;
@@ -53,18 +53,32 @@ export function buildAuditEvent(outcome: Outcome): AuditEvent {
     time: ctx.timings.startedAt.toISOString(),
     kind: ctx.kind,
     tool: identity?.tool ?? null,
-    actor: identity ? { ...identity.actor } : UNKNOWN_ACTOR,
-    client: { ...ctx.client },
+    actor: identity ? actorPart(identity.actor) : UNKNOWN_ACTOR,
+    client: { address: ctx.client.address, port: ctx.client.port },
     tunnel_id: ctx.tunnel?.id ?? null,
     request: requestPart(ctx),
     decision: decisionPart(ctx),
     result: outcome.result,
     response: { status: ctx.response?.status ?? null, bytes: ctx.response?.bytes ?? 0 },
-    destination: ctx.destination ? { ...ctx.destination } : null,
-    credentials: ctx.credentials.map((c) => ({ ...c })),
+    destination: ctx.destination ? destinationPart(ctx.destination) : null,
+    credentials: ctx.credentials.map(credentialPart),
     duration_ms: { total: outcome.durationMs, upstream: outcome.upstreamMs },
     error: ctx.refusal ? { reason: ctx.refusal.reason, detail: ctx.refusal.detail ?? null } : null,
   };
+}
+
+// Field by field, never a spread: these objects are typed, but a wider object (a resolver result, a
+// config entry) is assignable to them, and a spread would carry its extra fields into the audit log.
+function actorPart(actor: Identity['actor']): AuditEvent['actor'] {
+  return { principal: actor.principal, type: actor.type, source: actor.source };
+}
+
+function destinationPart(destination: Destination): NonNullable<AuditEvent['destination']> {
+  return { address: destination.address, port: destination.port, via: destination.via };
+}
+
+function credentialPart(credential: CredentialSeen): CredentialSeen {
+  return { source: credential.source, scheme: credential.scheme, fingerprint: credential.fingerprint, hint: credential.hint };
 }
 
 function requestPart(ctx: Readonly<RequestContext>): AuditEvent['request'] {

@@ -1,6 +1,8 @@
 /**
- * Audit sinks: JSON lines written through pino's destination streams (SonicBoom: buffered async writes,
- * flushSync, reopen for rotation). The event is serialized by us, not by a pino logger, so the line is
+ * Audit sinks: JSON lines written through pino's destination streams (SonicBoom). File sinks write
+ * synchronously: each event is in the file, in order, when the request's outcome is recorded (an async
+ * write in flight could be overtaken by a flush and land out of order; batching with fdatasync is a
+ * later refinement). The event is serialized by us, not by a pino logger, so the line is
  * exactly the event: a logger would add its own level/time fields (and pino 10 emits invalid JSON when
  * the level field is formatted away). One stream per sink, so one failing sink cannot stop the others.
  * A sink is unhealthy from its first write error on; the fail-closed gate refuses new requests when no
@@ -33,7 +35,7 @@ function openFileSink(path: string): AuditSink {
   // Opened here, synchronously: a sink that cannot be opened fails start-up (fail closed), it does not
   // surface later as a stream of lost events.
   const fd = openSync(path, 'a', 0o600);
-  const stream = pino.destination({ fd, sync: false, minLength: 0 });
+  const stream = pino.destination({ fd, sync: true, minLength: 0 });
   let failed = false;
   let closed = false;
   stream.on('error', () => {
@@ -42,7 +44,11 @@ function openFileSink(path: string): AuditSink {
   return {
     name: `file:${path}`,
     write: (event) => {
-      stream.write(jsonLine(event));
+      try {
+        stream.write(jsonLine(event));
+      } catch {
+        failed = true; // a synchronous write error (ENOSPC, EIO): this sink can no longer record
+      }
     },
     healthy: () => !failed && !closed,
     flush() {
@@ -75,7 +81,11 @@ function openStdoutSink(): AuditSink {
   return {
     name: 'stdout',
     write: (event) => {
-      stream.write(jsonLine(event));
+      try {
+        stream.write(jsonLine(event));
+      } catch {
+        failed = true; // stdout closed (EPIPE) or full: this sink can no longer record
+      }
     },
     healthy: () => !failed,
     flush: () => undefined,

@@ -8,7 +8,7 @@ export function loadConfigOrReport(file: string | undefined): EgressConfig | nul
     return file ? loadConfigFile(file, process.env) : loadEmbeddedDefault(process.cwd(), process.env);
   } catch (error: unknown) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`mcp-egress: invalid configuration\n${error.message}\n`);
+      process.stderr.write(`mcp-egress: ${error.message}\n`);
       return null;
     }
     throw error;

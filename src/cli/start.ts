@@ -26,6 +26,7 @@ export async function runStart(options: StartOptions): Promise<number> {
     return 2;
   }
   const logger = pino({ base: { service: 'mcp-egress' } }, pino.destination({ fd: 2, sync: true }));
+  installCrashHandlers(logger);
   let running: RunningEgress;
   try {
     const caFiles = options.caCert && options.caKey ? { cert: options.caCert, key: options.caKey } : undefined;
@@ -53,7 +54,24 @@ function printBanner(config: EgressConfig, running: RunningEgress): void {
     shellLines(env),
     '',
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // With an audit sink on stdout, stdout is a JSON-lines stream: the human banner goes to stderr.
+  const toStdout = !config.audit.sinks.some((sink) => sink.type === 'stdout');
+  (toStdout ? process.stdout : process.stderr).write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * A crash is logged without the error's message (it can quote request data, and so a secret): name,
+ * code and stack frames only. Then the process exits non-zero; the supervisor restarts it.
+ */
+function installCrashHandlers(logger: Logger): void {
+  const crash = (kind: string) => (error: unknown): void => {
+    const err = error instanceof Error ? error : new Error('non-error thrown');
+    const frames = (err.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 20);
+    logger.fatal({ kind, name: err.name, code: (err as { code?: unknown }).code, frames }, 'crashed');
+    process.exit(70);
+  };
+  process.on('uncaughtException', crash('uncaughtException'));
+  process.on('unhandledRejection', crash('unhandledRejection'));
 }
 
 function hostPort(address: { address: string; port: number }): string {

@@ -29,26 +29,27 @@ export function parseBasic(header: string): ParsedBasic | null {
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0) return null;
-  // Clients percent-encode the userinfo of a proxy URL only sometimes (curl decodes it, undici does not);
-  // accept both by decoding when the result is well-formed.
-  return { user: safeDecode(decoded.slice(0, colon)), password: safeDecode(decoded.slice(colon + 1)) };
+  // No percent-decoding here: clients decode the userinfo of a proxy URL before sending it (curl, undici,
+  // Python, Go all do), so decoding again would turn a secret containing `%41` into a different one and
+  // let two different headers name the same credential.
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/**
+ * Standard base64 with padding only at the end. Node's decoder is lenient (it stops at an inner `=` and
+ * ignores what follows), so without this check trailing junk would be accepted as part of a credential.
+ */
 function isBase64(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 61) end--; // trailing '=' padding
+  const padding = value.length - end;
+  if (padding > 2 || (padding > 0 && value.length % 4 !== 0) || end % 4 === 1) return false;
+  for (let i = 0; i < end; i++) {
     const c = value.charCodeAt(i);
     const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-    if (!alnum && c !== 43 && c !== 47 && c !== 61) return false; // + / =
+    if (!alnum && c !== 43 && c !== 47) return false; // + /
   }
   return true;
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value; // not percent-encoded: use as sent
-  }
 }
 
 /**

@@ -26,7 +26,9 @@ export async function runPipeline(ctx: RequestContext, options: RunOptions): Pro
       const verdict = await stage.run(ctx, options.runtime);
       if ('refuse' in verdict) {
         ctx.refusal = verdict.refuse;
-        options.writeRefusal(ctx, verdict.refuse);
+        // Guarded like the error path: a writer that throws must not turn this refusal into an
+        // internal_error or get a second reply written after a half-written first one.
+        safely(() => options.writeRefusal(ctx, verdict.refuse));
         return false;
       }
     }

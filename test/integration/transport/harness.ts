@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { expect } from 'vitest';
+import type { AuditEvent } from '../../../src/audit/event.js';
 import type { TestProxy } from '../../helpers/proxy.js';
 
 export const AGENT_SECRET = 'agent-Secr3t-7c6b5a4f3e2d1c0b';
@@ -48,6 +49,25 @@ export function expectNoSecretsIn(proxy: TestProxy, secrets: readonly string[] =
   const written = `${proxy.auditText()}\n${proxy.logs.join('')}`;
   for (const secret of secrets) expect(written).not.toContain(secret);
   expect(written).not.toContain(AGENT_AUTH.slice('Basic '.length));
+}
+
+/**
+ * The audit events matching `predicate`, once there are `count` of them. Events are observed after the
+ * response went out and the file sink writes asynchronously, so a client can finish before its event is
+ * on disk: always poll, never read "the last line" right after a reply.
+ */
+export async function auditEventsWhere(proxy: TestProxy, predicate: (event: AuditEvent) => boolean, count = 1): Promise<AuditEvent[]> {
+  const matching = (): AuditEvent[] => proxy.auditEvents().filter(predicate);
+  if (!(await eventually(() => matching().length >= count))) {
+    throw new Error(`expected ${count} matching audit event(s), found ${matching().length}`);
+  }
+  return matching();
+}
+
+/** The one audit event with this id (the `request_id` of a coded reply). */
+export async function auditEventWithId(proxy: TestProxy, requestId: string): Promise<AuditEvent> {
+  const [event] = await auditEventsWhere(proxy, (e) => e.event_id === requestId);
+  return event!;
 }
 
 export interface RawConnect {
@@ -226,6 +246,23 @@ export async function eventually(condition: () => boolean, timeoutMs = NO_HANG_M
     await delay(25);
   }
   return true;
+}
+
+/**
+ * Waits until a growing counter stops growing (equal on two reads `intervalMs` apart, within `timeoutMs`)
+ * and returns where it stopped; throws if it never settles. A flow stopped by backpressure settles once
+ * the buffers along the path are full, however fast or slow the machine filled them.
+ */
+export async function settledValue(read: () => number, intervalMs = 250, timeoutMs = NO_HANG_MS): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let previous = read();
+  for (;;) {
+    await delay(intervalMs);
+    const current = read();
+    if (current === previous) return current;
+    if (Date.now() > deadline) throw new Error(`still growing after ${timeoutMs} ms (at ${current})`);
+    previous = current;
+  }
 }
 
 export function delay(ms: number): Promise<void> {

@@ -5,12 +5,15 @@
  * authority (Host header or absolute-form target) is refused as `host_mismatch`; nothing is dialled.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../helpers/backend.js';
 import { makeBackendPki } from '../../helpers/pki.js';
 import { startTestProxy, type TestProxy } from '../../helpers/proxy.js';
-import { AGENT_AUTH, AGENT_ENV, agentConfig, codedBody, exchange, expectNoSecretsIn, openTlsTunnel, rawConnect } from './harness.js';
-import { startUnfixedLibrary, type UnfixedLibrary } from './unfixed-library.js';
+import {
+  AGENT_AUTH, AGENT_ENV, agentConfig, auditEventWithId, bodyOfText, codedBody, exchange, expectNoSecretsIn, openTlsTunnel, rawConnect, readUntilClose,
+} from './harness.js';
+import { muteConsole, startUnfixedLibrary, unmuteConsole, type UnfixedLibrary } from './unfixed-library.js';
 
 let tlsBackend: Backend;
 let plainBackend: Backend;
@@ -37,10 +40,6 @@ afterAll(async () => {
   await plainBackend?.close();
 });
 
-function auditEvent(requestId: string) {
-  return proxy.auditEvents().find((event) => event.event_id === requestId);
-}
-
 /** The probe shared with the control: CONNECT to one authority, then a plain request naming another. */
 async function plainTunnelProbe(proxyPort: number, connectTo: string, innerHost: string, auth?: string) {
   const { socket, firstChunk } = await rawConnect(proxyPort, connectTo, auth);
@@ -59,7 +58,7 @@ describe('1. the tunnel reaches the CONNECT target, never the inner Host', () =>
     { name: 'absolute-form target naming another host', requestLine: 'GET https://other.example.test/repos/acme/widgets HTTP/1.1', host: 'api.example.test' },
   ];
 
-  it.each(mismatches)('refuses a $name as host_mismatch, dials nothing, audits the CONNECT host', async ({ requestLine, host }) => {
+  it.each(mismatches)('refuses a $name as host_mismatch, dials nothing, audits the refusal', async ({ requestLine, host }) => {
     const before = tlsBackend.requests.length;
     const connectionsBefore = tlsBackend.connections;
     const tunnel = await openTlsTunnel(proxy.port, 'api.example.test:443', { ca: proxyCa, host: 'api.example.test' }, AGENT_AUTH);
@@ -70,9 +69,9 @@ describe('1. the tunnel reaches the CONNECT target, never the inner Host', () =>
       expect(body).toMatchObject({ error: 'denied', reason: 'host_mismatch' });
       expect(tlsBackend.requests.length).toBe(before);
       expect(tlsBackend.connections).toBe(connectionsBefore);
-      expect(auditEvent(body.request_id)).toMatchObject({
+      expect(await auditEventWithId(proxy, body.request_id)).toMatchObject({
         tool: 'agent',
-        request: { host: 'api.example.test', port: 443 },
+        tunnel_id: expect.any(String),
         decision: { action: 'deny', reason: 'host_mismatch' },
         destination: null,
       });
@@ -80,6 +79,19 @@ describe('1. the tunnel reaches the CONNECT target, never the inner Host', () =>
       tunnel.destroy();
     }
     expectNoSecretsIn(proxy);
+  });
+
+  // Known gap, outside src/proxy: the target stage refuses before it records ctx.target, so the event's
+  // request.host is null. Expected to fail until src/pipeline/stages/target.ts records the CONNECT
+  // authority on a mismatch; vitest then reports this test as passing unexpectedly: drop `.fails`.
+  it('records the CONNECT host in the audit event of a host_mismatch', async () => {
+    const tunnel = await openTlsTunnel(proxy.port, 'api.example.test:443', { ca: proxyCa, host: 'api.example.test' }, AGENT_AUTH);
+    try {
+      const reply = await exchange(tunnel, ['GET /repos/acme/widgets HTTP/1.1', 'Host: other.example.test']);
+      expect(await auditEventWithId(proxy, codedBody(reply.body).request_id)).toMatchObject({ request: { host: 'api.example.test', port: 443 } });
+    } finally {
+      tunnel.destroy();
+    }
   });
 
   it('forwards a request whose Host names the CONNECT target (the tunnel itself works)', async () => {
@@ -101,14 +113,31 @@ describe('1. the tunnel reaches the CONNECT target, never the inner Host', () =>
     expect(plainBackend.requests.length).toBe(before);
   });
 
+  it('binds a request pipelined in the same packet as the CONNECT to the CONNECT target too', async () => {
+    const before = plainBackend.requests.length;
+    const socket = net.connect({ host: '127.0.0.1', port: proxy.port });
+    try {
+      const connect = ['CONNECT api.example.test:80 HTTP/1.1', 'Host: api.example.test:80', `Proxy-Authorization: ${AGENT_AUTH}`, '', ''].join('\r\n');
+      const inner = ['GET /repos/acme/widgets HTTP/1.1', 'Host: other.example.test', 'Connection: close', '', ''].join('\r\n');
+      const pending = readUntilClose(socket);
+      socket.write(connect + inner);
+      const replies = await pending;
+      expect(replies.closed).toBe(true);
+      expect(replies.text).toMatch(/^HTTP\/1\.1 200 [^\r\n]*\r\n\r\nHTTP\/1\.1 403 /);
+      expect(codedBody(bodyOfText(replies.text.slice(replies.text.indexOf('\r\n\r\n') + 4))).reason).toBe('host_mismatch');
+    } finally {
+      socket.destroy();
+    }
+    expect(plainBackend.requests.length).toBe(before);
+  });
+
   describe('unfixed library (control)', () => {
     let library: UnfixedLibrary;
     let connectTarget: Backend;
     let innerTarget: Backend;
 
     beforeAll(async () => {
-      vi.spyOn(console, 'debug').mockImplementation(() => undefined);
-      vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      muteConsole();
       library = await startUnfixedLibrary();
       connectTarget = await startBackend();
       innerTarget = await startBackend();
@@ -118,7 +147,7 @@ describe('1. the tunnel reaches the CONNECT target, never the inner Host', () =>
       library?.close();
       await connectTarget?.close();
       await innerTarget?.close();
-      vi.restoreAllMocks();
+      await unmuteConsole();
     });
 
     it('dials the inner Host header instead of the CONNECT target', async () => {

@@ -8,6 +8,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Proxy } from 'http-mitm-proxy';
+import { vi } from 'vitest';
+
+const CONSOLE_METHODS = ['log', 'info', 'debug', 'warn', 'error'] as const;
+
+/**
+ * The library writes every socket event and error to the console; controls keep that out of the test
+ * output. Undo with unmuteConsole() once the library is closed.
+ */
+export function muteConsole(): Record<(typeof CONSOLE_METHODS)[number], ReturnType<typeof vi.spyOn>> {
+  return Object.fromEntries(CONSOLE_METHODS.map((method) => [method, vi.spyOn(console, method).mockImplementation(() => undefined)])) as never;
+}
 
 export interface UnfixedLibrary {
   readonly library: Proxy;
@@ -32,4 +43,10 @@ export async function startUnfixedLibrary(sslCaDir = mkdtempSync(join(tmpdir(), 
       library.close();
     },
   };
+}
+
+/** Restores the console after the closed library's last socket events (it logs hang-ups as they close). */
+export async function unmuteConsole(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  vi.restoreAllMocks();
 }
