@@ -2,7 +2,7 @@
  * `mcp-egress check-config -c FILE`: validate a config file without starting anything. Returns the lines
  * to print and the exit code, so the CLI layer only writes and exits.
  */
-import { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
 import { loadConfigFile } from './load.js';
 import type { Environment } from './environment.js';
 import type { EgressConfig, HostPort } from './types.js';

@@ -81,6 +81,8 @@ export interface RequestContext {
   /** Transport handles; absent for refused CONNECTs which have no http.ServerResponse. */
   readonly req: IncomingMessage;
   readonly res: ServerResponse | null;
+  /** For a WebSocket upgrade: the bytes that followed the request head (the socket is `req.socket`). */
+  readonly upgradeHead: Buffer | null;
 
   identity?: Identity;
   target?: Target;

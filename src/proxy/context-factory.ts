@@ -14,6 +14,7 @@ export function newContext(
   res: ServerResponse | null,
   tunnel: TunnelInfo | null,
   clock: Clock,
+  upgradeHead: Buffer | null = null,
 ): RequestContext {
   return {
     requestId: randomUUID(),
@@ -25,6 +26,7 @@ export function newContext(
     timings: { startedAt: clock.wall(), startNs: clock.mono() },
     req,
     res,
+    upgradeHead,
     credentials: [],
     requestBytes: 0,
   };

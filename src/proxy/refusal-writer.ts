@@ -11,7 +11,9 @@ export function writeRefusal(ctx: RequestContext, refusal: Refusal): void {
   if (refusal.reason === 'client_aborted') return;
   const res = ctx.res;
   if (!res) {
-    writeRawAndClose(ctx.req.socket, refusal, ctx.requestId);
+    // CONNECT or WebSocket upgrade: a raw reply, unless the upgrade's 101 already went out.
+    if (ctx.response) ctx.req.socket.destroy();
+    else writeRawAndClose(ctx.req.socket, refusal, ctx.requestId);
     return;
   }
   if (res.headersSent || res.destroyed) {

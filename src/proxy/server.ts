@@ -14,6 +14,7 @@ import { CONNECT_STAGES, REQUEST_STAGES } from '../pipeline/stages/index.js';
 import { newContext, type Clock } from './context-factory.js';
 import { writeRawAndClose, writeRefusal } from './refusal-writer.js';
 import { openTunnel } from './tunnel.js';
+import { isWebSocketUpgrade } from './websocket.js';
 import { trackConnections, type ConnectionTracker } from './connections.js';
 
 export interface ProxyServerDeps {
@@ -44,7 +45,11 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     server.on('request', (req, res) => void handleRequest(req, res, tunnels.get(req.socket) ?? null, deps, tracker));
     server.on('clientError', (error, socket) => onClientError(error, socket as Socket, tunnels.get(socket as Socket) ?? null, deps));
-    server.on('upgrade', (req: IncomingMessage, socket: Socket) => refuseUpgrade(req, socket, tunnels.get(socket) ?? null, deps));
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const tunnel = tunnels.get(socket) ?? null;
+      if (isWebSocketUpgrade(req)) void handleWebSocket(req, socket, head, tunnel, deps, tracker);
+      else refuseUpgrade(req, socket, tunnel, deps);
+    });
   }
   outer.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     void handleConnect(req, socket, head, { deps, inner, tunnels, tracker });
@@ -65,6 +70,25 @@ async function handleRequest(
   const ctx = newContext('request', req, res, tunnel, deps.clock);
   const finished = tracker.requestStarted();
   if (tracker.draining) res.shouldKeepAlive = false;
+  try {
+    await runPipeline(ctx, pipelineOptions(REQUEST_STAGES, deps));
+  } finally {
+    finished();
+  }
+}
+
+/** A WebSocket upgrade runs the request pipeline; the forwarder splices the sockets after a 101. */
+async function handleWebSocket(
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  tunnel: TunnelInfo | null,
+  deps: ProxyServerDeps,
+  tracker: ConnectionTracker,
+): Promise<void> {
+  socket.on('error', () => socket.destroy());
+  const ctx = newContext('request', req, null, tunnel, deps.clock, head);
+  const finished = tracker.requestStarted();
   try {
     await runPipeline(ctx, pipelineOptions(REQUEST_STAGES, deps));
   } finally {
@@ -140,7 +164,7 @@ function onClientError(error: Error & { code?: string }, socket: Socket, tunnel:
   observeSafely(ctx, deps);
 }
 
-/** WebSocket and other upgrades are not proxied yet: refused with a coded reply, and audited. */
+/** Upgrades to anything but WebSocket (h2c, TLS upgrade) are refused with a coded reply, and audited. */
 function refuseUpgrade(req: IncomingMessage, socket: Socket, tunnel: TunnelInfo | null, deps: ProxyServerDeps): void {
   socket.on('error', () => socket.destroy());
   const ctx = newContext('request', req, null, tunnel, deps.clock);

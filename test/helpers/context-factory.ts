@@ -52,6 +52,7 @@ export function requestContext(shape: ContextShape = {}): RequestContext {
     timings: { startedAt: STARTED_AT, startNs: START_NS },
     req,
     res: null,
+    upgradeHead: null,
     credentials: [],
     requestBytes: 0,
   };

@@ -55,7 +55,7 @@ const CLOCK_SKEW_MS = HOUR_MS;
 type Counters = { -readonly [K in Exclude<keyof LeafMinterStats, 'cachedHosts'>]: number };
 
 export function createLeafMinter(options: LeafMinterOptions): LeafMinter {
-  const { ca, clock, maxEntries = 1000, validityHours = 24 } = options;
+  const { clock, maxEntries = 1000, validityHours = 24 } = options;
   assertMinterOptions(maxEntries, validityHours);
   const counters: Counters = { mints: 0, mintFailures: 0, totalMintMs: 0, cacheHits: 0, refusedHosts: 0 };
   const mint = createMint(options, validityHours, counters);
