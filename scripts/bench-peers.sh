@@ -32,7 +32,7 @@ start_project() {
     printf 'audit:\n  sinks:\n    - type: file\n      path: "%s/audit.jsonl"\n' "$dir"
   } >"$dir/config.yaml"
   unset NODE_EXTRA_CA_CERTS
-  exec node "$REPO/bin/mcp-egress.js" start -c "$dir/config.yaml" --ca-cert "$BENCH_MITM_CA_CERT" --ca-key "$BENCH_MITM_CA_KEY"
+  exec "$REPO/bin/mcp-egress.js" start -c "$dir/config.yaml" --ca-cert "$BENCH_MITM_CA_CERT" --ca-key "$BENCH_MITM_CA_KEY"
 }
 
 if [[ ${1:-} == --start-project ]]; then

@@ -124,11 +124,20 @@ interface ProxyStart {
   readonly logName: string;
 }
 
+/** The node flags of the shipped entry point (its `#!/usr/bin/env -S node …` line): measure what users run. */
+function entryPointNodeFlags(repoRoot: string): string[] {
+  const shebang = readFileSync(join(repoRoot, 'bin', 'mcp-egress.js'), 'utf8').split('\n')[0] ?? '';
+  const words = shebang.split(/\s+/);
+  const node = words.indexOf('node');
+  return node < 0 ? [] : words.slice(node + 1).filter((word) => word.startsWith('--'));
+}
+
 function startProxy(options: HarnessOptions, start: ProxyStart): Promise<StartedProcess> {
   return startProcess({
     name: 'proxy',
     command: process.execPath,
     args: [
+      ...entryPointNodeFlags(options.repoRoot),
       ...options.proxyNodeArgs,
       join(options.repoRoot, 'bin', 'mcp-egress.js'), 'start', '-c', start.configPath,
       '--ca-cert', start.certs.mitmCaPath, '--ca-key', start.certs.mitmKeyPath,

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { runCheckConfig } from './check-config.js';
 import { runEnv } from './env.js';
+import { runRedact } from './redact.js';
 import { runStart } from './start.js';
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -41,6 +42,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('--json', 'print a JSON object instead of shell lines')
     .action(async (options: { tool: string; config?: string; json?: boolean }) => {
       process.exitCode = await runEnv(options);
+    });
+
+  program
+    .command('redact')
+    .description('stdin -> stdout filter replacing secrets with [REDACTED:<kind>]; exit 0; --stats counts kinds on stderr')
+    .option('--patterns <dir>', 'pattern catalogue directory (default: the bundled patterns/)')
+    .option('--jsonl', 'input is JSON lines: also catch JSON-escaped secrets (\\/, \\u00XX)')
+    .option('--stats', 'print counts by kind on stderr at the end')
+    .action(async (options: { patterns?: string; jsonl?: boolean; stats?: boolean }) => {
+      process.exitCode = await runRedact(options);
     });
 
   await program.parseAsync([...argv]);

@@ -6,8 +6,8 @@ import type { Refusal } from '../pipeline/context.js';
 import { describeError } from '../pipeline/run.js';
 
 export class UpstreamTimeoutError extends Error {
-  constructor(readonly phase: 'connect' | 'response') {
-    super(`upstream ${phase} timeout`);
+  constructor(readonly phase: 'connect' | 'response' | 'client') {
+    super(phase === 'client' ? 'client stopped reading for longer than the response timeout' : `upstream ${phase} timeout`);
     this.name = 'UpstreamTimeoutError';
   }
 }
@@ -22,7 +22,7 @@ const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'E
 
 export function classifyUpstreamError(error: unknown, responseStarted: boolean): Refusal {
   const detail = describeError(error);
-  if (error instanceof UpstreamTimeoutError) return { reason: 'upstream_timeout', detail };
+  if (error instanceof UpstreamTimeoutError) return { reason: error.phase === 'client' ? 'client_aborted' : 'upstream_timeout', detail };
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
     if (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { RequestContext } from '../pipeline/context.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { UpstreamTimeoutError } from './upstream-errors.js';
@@ -39,7 +40,7 @@ export function openUpstream(ctx: RequestContext, options: ForwarderOptions, ext
   // Certificate identity is checked against the name the tool asked for, not the dialled address.
   if (isHttps && isIP(target.host) === 0) requestOptions.servername = target.host;
   const upstreamReq = (isHttps ? https : http).request(requestOptions);
-  armTimeouts(upstreamReq, options);
+  armTimeouts(upstreamReq, options, () => ctx.res?.writableNeedDrain === true);
   return upstreamReq;
 }
 
@@ -59,16 +60,32 @@ function hostHeader(scheme: 'http' | 'https', host: string, port: number): strin
 }
 
 /** Connect timeout while dialling, then an idle timeout for as long as the exchange lasts. */
-function armTimeouts(upstreamReq: http.ClientRequest, options: ForwarderOptions): void {
+// Which timeout ended a request: once the response has begun, Node reports the destroy to the response
+// stream only as a generic "aborted", so the forwarder asks here for the real cause.
+const timeouts = new WeakMap<http.ClientRequest, UpstreamTimeoutError>();
+
+export function timeoutThatEnded(upstreamReq: http.ClientRequest): UpstreamTimeoutError | undefined {
+  return timeouts.get(upstreamReq);
+}
+
+function endWithTimeout(upstreamReq: http.ClientRequest, error: UpstreamTimeoutError): void {
+  timeouts.set(upstreamReq, error);
+  upstreamReq.destroy(error);
+}
+
+function armTimeouts(upstreamReq: http.ClientRequest, options: ForwarderOptions, clientStalled: () => boolean): void {
   upstreamReq.setTimeout(options.responseTimeoutMs(), () => {
-    upstreamReq.destroy(new UpstreamTimeoutError('response'));
+    // The upstream socket also goes quiet when backpressure paused it for a client that stopped reading:
+    // then the client, not the upstream, is at fault, and the audit must say so.
+    endWithTimeout(upstreamReq, new UpstreamTimeoutError(clientStalled() ? 'client' : 'response'));
   });
   upstreamReq.once('socket', (socket) => {
     if (!socket.connecting) return; // reused keep-alive socket
-    const timer = setTimeout(() => upstreamReq.destroy(new UpstreamTimeoutError('connect')), options.connectTimeoutMs());
+    const timer = setTimeout(() => endWithTimeout(upstreamReq, new UpstreamTimeoutError('connect')), options.connectTimeoutMs());
     timer.unref();
     const clear = (): void => clearTimeout(timer);
-    socket.once('connect', clear);
+    // The dial ends when TLS is up, not at the TCP connect: a handshake that hangs is a connect timeout.
+    socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', clear);
     socket.once('close', clear);
   });
 }
