@@ -21,6 +21,7 @@ export interface Allowlist {
 const DOCUMENTED_LITERALS = ['AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'];
 const SEPARATORS = new Set(['-', '_', '.', ':', '/', ' ']);
 const MASK_CHARACTERS = new Set(['x', 'X', '*']);
+const MIN_MASK_RUN = 4;
 
 export function createAllowlist(options: AllowlistOptions = {}): Allowlist {
   const literals = new Set([...DOCUMENTED_LITERALS, ...(options.literals ?? [])]);
@@ -64,9 +65,13 @@ function withoutKeywordPrefix(value: string, keywords: readonly string[]): strin
   return prefix === undefined ? value : value.slice(prefix.length);
 }
 
-/** `xxxx-xxxx`, `********`, `0000000000`: one repeated character or mask characters, separators aside. */
+/**
+ * `xxxx-xxxx`, `********`, `0000000000`: one repeated character or mask characters, separators aside, at
+ * least MIN_MASK_RUN of them (after a keyword prefix, `Password1` leaves just `1`, which masks nothing).
+ */
 function isMaskRun(value: string): boolean {
   const body = [...value].filter((char) => !SEPARATORS.has(char));
   if (body.length === 0) return value !== '';
+  if (body.length < MIN_MASK_RUN) return false;
   return body.every((char) => MASK_CHARACTERS.has(char)) || body.every((char) => char === body[0]);
 }

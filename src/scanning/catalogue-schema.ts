@@ -21,7 +21,7 @@ export type ValidatorName = (typeof VALIDATOR_NAMES)[number];
 export const HOLDERS = ['human', 'automation', 'unknown'] as const;
 export type Holder = (typeof HOLDERS)[number];
 
-const ruleSchema = z.strictObject({
+export const ruleSchema = z.strictObject({
   id: z.string().regex(KEBAB_CASE, 'expected a kebab-case id such as "github-classic-pat"'),
   description: z.string().min(1),
   kind: z.string().regex(SNAKE_CASE, 'expected a snake_case kind such as "github_classic_pat"'),
@@ -45,11 +45,11 @@ const ruleSchema = z.strictObject({
   }),
 });
 
-export const patternFileSchema = z.strictObject({
+const fileFrame = {
   family: z.string().regex(KEBAB_CASE, 'expected a lowercase family name with hyphens'),
   description: z.string().min(1),
-  rules: z.array(ruleSchema).min(1),
-});
+};
 
-export type PatternFile = z.infer<typeof patternFileSchema>;
+/** The file around its rules; each rule is validated on its own (ruleSchema) so all problems surface at once. */
+export const patternFileFrameSchema = z.strictObject({ ...fileFrame, rules: z.array(z.unknown()).min(1) });
 export type RuleSpec = z.infer<typeof ruleSchema>;

@@ -20,9 +20,13 @@ export class PatternCatalogueError extends Error {
   override readonly name = 'PatternCatalogueError';
   readonly code = PATTERNS_INVALID;
 
-  constructor(readonly problems: readonly PatternProblem[]) {
+  constructor(
+    readonly problems: readonly PatternProblem[],
+    /** The patterns directory, absolute. */
+    readonly directory: string,
+  ) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super([`Invalid secret pattern catalogue (${count}):`, ...problems.map((p) => `  ${formatProblem(p)}`)].join('\n'));
+    super([`Invalid secret pattern catalogue in ${directory} (${count}):`, ...problems.map((p) => `  ${formatProblem(p)}`)].join('\n'));
   }
 }
 

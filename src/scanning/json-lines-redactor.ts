@@ -62,7 +62,8 @@ export class JsonLinesRedactor implements ChunkRedactor {
       out.push(...this.longLine.push(piece));
       return;
     }
-    this.pending.push(piece);
+    // A copy: the caller may reuse its chunk once push() returns.
+    this.pending.push(Buffer.from(piece));
     this.pendingBytes += piece.length;
     if (this.pendingBytes > this.maxLineBytes) {
       const lineStart = this.lineStart;

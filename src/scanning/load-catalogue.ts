@@ -5,10 +5,11 @@
  * silently missing one family would be worse than a proxy that does not start.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, isAbsolute, join, relative } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
-import { patternFileSchema, type PatternFile } from './catalogue-schema.js';
+import type { z } from 'zod';
+import { patternFileFrameSchema, ruleSchema, type RuleSpec } from './catalogue-schema.js';
 import { compileRule, type CompiledRule } from './compile-rule.js';
 import { formatKeyPath, PatternCatalogueError, type PatternProblem } from './errors.js';
 
@@ -37,7 +38,7 @@ export function loadCatalogue(directory: string = defaultPatternsDirectory()): C
     if (parsed.family !== basename(name, '.yaml')) {
       problems.push({ file: shown, path: 'family', message: `"${parsed.family}" must equal the file name "${basename(name, '.yaml')}"` });
     }
-    parsed.rules.forEach((spec, index) => {
+    for (const { index, spec } of parsed.rules) {
       const where = `rules[${index}]`;
       const earlier = firstSeen.get(spec.id);
       if (earlier !== undefined) problems.push({ file: shown, path: `${where}.id`, message: `"${spec.id}" is already defined in ${earlier}` });
@@ -45,10 +46,10 @@ export function loadCatalogue(directory: string = defaultPatternsDirectory()): C
       const result = compileRule(spec, parsed.family, shown);
       if (result.ok) rules.push(result.rule);
       else problems.push(...result.problems.map((p) => ({ file: shown, path: `${where}.${p.key}`, message: p.message })));
-    });
+    }
   }
-  if (problems.length > 0) throw new PatternCatalogueError(problems);
-  return { directory, rules };
+  if (problems.length > 0) throw new PatternCatalogueError(problems, resolve(directory));
+  return Object.freeze({ directory, rules: Object.freeze(rules) });
 }
 
 function patternFiles(directory: string): string[] {
@@ -57,28 +58,47 @@ function patternFiles(directory: string): string[] {
     names = readdirSync(directory);
   } catch (error) {
     const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new PatternCatalogueError([{ file: directory, path: '', message: `cannot read the patterns directory (${reason})` }]);
+    throw new PatternCatalogueError([{ file: directory, path: '', message: `cannot read the patterns directory (${reason})` }], directory);
   }
   const yamlFiles = names.filter((name) => name.endsWith('.yaml')).sort();
-  if (yamlFiles.length === 0) throw new PatternCatalogueError([{ file: directory, path: '', message: 'no *.yaml pattern files' }]);
+  if (yamlFiles.length === 0) throw new PatternCatalogueError([{ file: directory, path: '', message: 'no *.yaml pattern files' }], directory);
   return yamlFiles;
 }
 
+/** `patterns/github.yaml`: the directory's own name and the file (the error header names the full directory). */
 function displayName(directory: string, name: string): string {
-  const fromCwd = relative(process.cwd(), join(directory, name));
-  return fromCwd.startsWith('..') || isAbsolute(fromCwd) ? join(directory, name) : fromCwd;
+  return `${basename(resolve(directory))}/${name}`;
 }
 
-function parseFile(path: string, shown: string, problems: PatternProblem[]): PatternFile | undefined {
+interface IndexedRule {
+  readonly index: number;
+  readonly spec: RuleSpec;
+}
+
+/** The family and every rule that passed the schema (with its position); problems of the others are recorded. */
+function parseFile(path: string, shown: string, problems: PatternProblem[]): { family: string; rules: IndexedRule[] } | undefined {
   const document = readDocument(path, shown, problems);
   if (document === undefined) return undefined;
-  const result = patternFileSchema.safeParse(document);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
-    for (const key of keys) problems.push({ file: shown, path: formatKeyPath(key), message: issue.message });
+  // The file's frame first, then each rule on its own, so one broken rule does not hide the others' problems.
+  const frame = patternFileFrameSchema.safeParse(document);
+  if (!frame.success) {
+    recordIssues(frame.error, [], shown, problems);
+    return undefined;
   }
-  return undefined;
+  const rules: IndexedRule[] = [];
+  frame.data.rules.forEach((candidate, index) => {
+    const rule = ruleSchema.safeParse(candidate);
+    if (rule.success) rules.push({ index, spec: rule.data });
+    else recordIssues(rule.error, ['rules', index], shown, problems);
+  });
+  return { family: frame.data.family, rules };
+}
+
+function recordIssues(error: z.ZodError, prefix: readonly PropertyKey[], shown: string, problems: PatternProblem[]): void {
+  for (const issue of error.issues) {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    for (const key of keys) problems.push({ file: shown, path: formatKeyPath([...prefix, ...key]), message: issue.message });
+  }
 }
 
 /** The file as plain data, or undefined with the reason recorded (unreadable, too large, YAML errors). */

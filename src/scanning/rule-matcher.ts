@@ -36,15 +36,21 @@ export interface MatcherParts {
   readonly ruleKeywordBytes: ReadonlyMap<CompiledRule, readonly Buffer[]>;
 }
 
+/** One scan's inputs and its output list, passed down to each window. */
+interface ScanContext {
+  readonly parts: MatcherParts;
+  readonly input: Buffer;
+  readonly minMatchStart: number;
+  readonly out: RuleMatch[];
+}
+
 /** Accepted matches in `input`, ignoring any that start before `minMatchStart` (bytes kept only as context). */
 export function findRuleMatches(parts: MatcherParts, input: Buffer, minMatchStart = 0): RuleMatch[] {
-  const matches: RuleMatch[] = [];
+  const context: ScanContext = { parts, input, minMatchStart, out: [] };
   for (const [rule, windows] of windowsByRule(parts, input)) {
-    for (let i = 0; i < windows.length; i += 2) {
-      matchWindow(parts, rule, input, windows[i]!, windows[i + 1]!, minMatchStart, matches);
-    }
+    for (let i = 0; i < windows.length; i += 2) matchWindow(context, rule, windows[i]!, windows[i + 1]!);
   }
-  return matches;
+  return context.out;
 }
 
 /** Flat [start, end, start, end, ...] per rule, sorted and merged. */
@@ -79,32 +85,32 @@ function mergeWindows(flat: number[]): number[] {
   return merged;
 }
 
-function matchWindow(
-  parts: MatcherParts,
-  rule: CompiledRule,
-  input: Buffer,
-  windowStart: number,
-  windowEnd: number,
-  minMatchStart: number,
-  out: RuleMatch[],
-): void {
-  const window = input.subarray(windowStart, windowEnd);
+function matchWindow(context: ScanContext, rule: CompiledRule, windowStart: number, windowEnd: number): void {
+  const window = context.input.subarray(windowStart, windowEnd);
   const { regex } = rule;
   regex.lastIndex = 0;
   for (let m = regex.exec(window); m !== null; m = regex.exec(window)) {
-    const matchStart = windowStart + m.index;
-    const matchEnd = matchStart + m[0].length;
-    const secret = secretSpan(rule, m, windowStart, matchStart, matchEnd);
-    if (secret !== undefined && matchStart >= minMatchStart && matchEnd - matchStart <= rule.maxLength) {
-      const keywords = parts.ruleKeywordBytes.get(rule)!;
-      if (passesChecks(parts, rule, input, matchStart, matchEnd, secret)) {
-        out.push({ rule, matchStart, matchEnd, start: secret[0], end: secret[1], keywordLeads: startsWithKeyword(input, secret[0], keywords) });
-      }
-    }
+    const match = accepted(context, rule, m, windowStart);
+    if (match !== undefined) context.out.push(match);
+    // Every start position is tried: resume one byte after this match's start, accepted or not.
     if (m.index + 1 > window.length) break;
     regex.lastIndex = m.index + 1;
   }
   regex.lastIndex = 0;
+}
+
+/** The regex match `m` (offsets relative to the window) as a finding candidate, if it passes every check. */
+function accepted(context: ScanContext, rule: CompiledRule, m: ExecResult, windowStart: number): RuleMatch | undefined {
+  const matchStart = windowStart + m.index;
+  const matchEnd = matchStart + m[0].length;
+  if (matchStart < context.minMatchStart || matchEnd - matchStart > rule.maxLength) return undefined;
+  const secret = secretSpan(rule, m, windowStart, matchStart, matchEnd);
+  if (secret === undefined) return undefined;
+  const keywords = context.parts.ruleKeywordBytes.get(rule)!;
+  if (!containsKeyword(context.input, matchStart, matchEnd, keywords)) return undefined;
+  if (!passesValueChecks(context.parts, rule, context.input.subarray(secret[0], secret[1]))) return undefined;
+  const keywordLeads = startsWithKeyword(context.input, secret[0], keywords);
+  return { rule, matchStart, matchEnd, start: secret[0], end: secret[1], keywordLeads };
 }
 
 type ExecResult = NonNullable<ReturnType<CompiledRule['regex']['exec']>> & { indices?: ArrayLike<[number, number] | undefined> };
@@ -116,9 +122,7 @@ function secretSpan(rule: CompiledRule, m: ExecResult, windowStart: number, matc
   return [windowStart + group[0], windowStart + group[1]];
 }
 
-function passesChecks(parts: MatcherParts, rule: CompiledRule, input: Buffer, matchStart: number, matchEnd: number, secret: [number, number]): boolean {
-  if (!containsKeyword(input, matchStart, matchEnd, parts.ruleKeywordBytes.get(rule)!)) return false;
-  const value = input.subarray(secret[0], secret[1]);
+function passesValueChecks(parts: MatcherParts, rule: CompiledRule, value: Buffer): boolean {
   if (rule.minEntropy !== undefined && shannonEntropy(value) < rule.minEntropy) return false;
   if (rule.validator !== undefined && !rule.validator(value)) return false;
   return !parts.allowlist.isPlaceholder(value, rule.keywords);

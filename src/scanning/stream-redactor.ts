@@ -32,10 +32,11 @@ const CONTEXT_BYTES = 4;
 const EMPTY = Buffer.alloc(0);
 
 export class StreamRedactor implements ChunkRedactor {
-  private context: Buffer = EMPTY;
-  private held: Buffer = EMPTY;
-  /** Stream offset of held[0]. */
-  private heldOffset = 0;
+  /** Already-emitted context bytes (the first `contextBytes`), then the input not yet emitted. */
+  private pending: Buffer = EMPTY;
+  private contextBytes = 0;
+  /** Stream offset of pending[0]. */
+  private pendingOffset = 0;
   /** Secrets (absolute offsets) a forced cut went through: their remainder is redacted when emitted. */
   private carried: RuleMatch[] = [];
   private readonly sliceBytes: number;
@@ -58,8 +59,9 @@ export class StreamRedactor implements ChunkRedactor {
     const out: Buffer[] = [];
     for (let offset = 0; offset < chunk.length; offset += this.sliceBytes) {
       const slice = chunk.subarray(offset, offset + this.sliceBytes);
-      this.held = this.held.length === 0 ? slice : Buffer.concat([this.held, slice]);
-      if (this.held.length >= this.scanAtBytes) this.round(false, out);
+      // Always a copy: the caller may reuse its chunk once push() returns.
+      this.pending = Buffer.concat([this.pending, slice]);
+      if (this.pending.length - this.contextBytes >= this.scanAtBytes) this.round(false, out);
     }
     return out;
   }
@@ -67,14 +69,14 @@ export class StreamRedactor implements ChunkRedactor {
   /** End of input: everything still held, redacted. */
   end(): Buffer[] {
     const out: Buffer[] = [];
-    if (this.held.length > 0) this.round(true, out);
+    if (this.pending.length > this.contextBytes) this.round(true, out);
     return out;
   }
 
   private round(final: boolean, out: Buffer[]): void {
-    const input = this.context.length === 0 ? this.held : Buffer.concat([this.context, this.held]);
-    const from = this.context.length;
-    const base = this.heldOffset - from;
+    const input = this.pending;
+    const from = this.contextBytes;
+    const base = this.pendingOffset;
     const matches = this.scanner.matches(input, from);
     let cut = final ? input.length : settledCut(matches, input.length - this.scanner.tailBytes);
     const forced = !final && input.length - cut > this.maxHeldBytes;
@@ -90,9 +92,10 @@ export class StreamRedactor implements ChunkRedactor {
     const toRedact = [...settled, ...carried.map((m) => shifted(m, -base))].filter((m) => m.start < cut).map((m) => clipped(m, from, cut));
     out.push(applyRedactions(input.subarray(0, cut), this.scanner.mergeMatches(toRedact), this.options).subarray(from));
     this.carried = carried.filter((m) => m.end > base + cut);
-    this.context = Buffer.from(input.subarray(Math.max(0, cut - CONTEXT_BYTES), cut));
-    this.held = Buffer.from(input.subarray(cut));
-    this.heldOffset = base + cut;
+    const keepFrom = Math.max(0, cut - CONTEXT_BYTES);
+    this.pending = Buffer.from(input.subarray(keepFrom));
+    this.contextBytes = cut - keepFrom;
+    this.pendingOffset = base + keepFrom;
   }
 }
 
