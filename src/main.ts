@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createAuditLog } from './audit/audit-log.js';
+import { createLineScrubber } from './logging/line-scrubber.js';
+import { createScanner, loadCatalogue, type Scanner } from './scanning/index.js';
 import { openSink } from './audit/sinks.js';
 import type { EgressConfig } from './config/types.js';
 import { systemLookup } from './destination/system-lookup.js';
@@ -30,6 +32,8 @@ export interface StartDeps {
   readonly registry?: Registry;
   readonly clock?: Clock;
   readonly lookup?: Lookup;
+  /** The compiled secret scanner (loaded from `patterns/` when absent; tests share one across proxies). */
+  readonly scanner?: Scanner;
   /** An operator-supplied interception CA instead of the one generated in the data dir. */
   readonly caFiles?: { readonly cert: string; readonly key: string };
 }
@@ -59,7 +63,11 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
   const fingerprint = createFingerprinter(await loadOrCreateHmacKey(config.dataDir));
   const minter = createLeafMinter({ ca, clock: clock.wall });
   const metrics = createMetrics({ registry, version: VERSION, tools: [...config.tools.keys()] });
-  const audit = createAuditLog(config.audit.sinks.map(openSink), (event) => metrics.recordEvent(event));
+  const scanner = deps.scanner ?? createScanner(loadCatalogue());
+  const audit = createAuditLog(config.audit.sinks.map(openSink), {
+    scrub: createLineScrubber(scanner),
+    onEvent: (event) => metrics.recordEvent(event),
+  });
   const agents = createUpstreamAgents({ extraCaFiles: config.upstream.ca });
   let runtime: Runtime;
   const forwarder = createForwarder({

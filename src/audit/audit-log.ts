@@ -14,12 +14,20 @@ export interface AuditLog {
   close(): void;
 }
 
-export function createAuditLog(sinks: readonly AuditSink[], onEvent?: (event: AuditEvent) => void): AuditLog {
+export interface AuditLogOptions {
+  /** Scrubs the serialized line with the secret scanner: no secret reaches a sink, whatever field held it. */
+  readonly scrub: (line: string) => string;
+  readonly onEvent?: (event: AuditEvent) => void;
+}
+
+export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOptions): AuditLog {
+  const { scrub, onEvent } = options;
   return {
     observe(outcome) {
       const event = buildAuditEvent(outcome);
+      const line = `${scrub(JSON.stringify(event))}\n`;
       for (const sink of sinks) {
-        if (sink.healthy()) sink.write(event);
+        if (sink.healthy()) sink.write(line);
       }
       onEvent?.(event);
     },

@@ -2,7 +2,10 @@
  * `mcp-egress start`: run until SIGTERM/SIGINT (graceful: stop accepting, finish in-flight requests
  * within the grace period, flush the audit log). SIGHUP reloads the config file all-or-nothing.
  */
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLineScrubber } from '../logging/line-scrubber.js';
+import { createProcessLogger, scrubbingDestination } from '../logging/process-logger.js';
+import { createScanner, loadCatalogue, PatternCatalogueError, type Scanner } from '../scanning/index.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import type { EgressConfig } from '../config/types.js';
@@ -25,12 +28,14 @@ export async function runStart(options: StartOptions): Promise<number> {
     process.stderr.write('mcp-egress: --ca-cert and --ca-key go together\n');
     return 2;
   }
-  const logger = pino({ base: { service: 'mcp-egress' } }, pino.destination({ fd: 2, sync: true }));
+  const scanner = loadScannerOrReport();
+  if (!scanner) return 2;
+  const logger = createProcessLogger(scrubbingDestination(2, createLineScrubber(scanner)));
   installCrashHandlers(logger);
   let running: RunningEgress;
   try {
     const caFiles = options.caCert && options.caKey ? { cert: options.caCert, key: options.caKey } : undefined;
-    running = await startEgress(config, caFiles ? { logger, caFiles } : { logger });
+    running = await startEgress(config, caFiles ? { logger, scanner, caFiles } : { logger, scanner });
   } catch (error: unknown) {
     logger.fatal({ err: { message: error instanceof Error ? error.message : 'unknown' } }, 'start failed');
     return 1;
@@ -38,6 +43,17 @@ export async function runStart(options: StartOptions): Promise<number> {
   printBanner(config, running);
   logger.info({ version: VERSION, proxy: running.proxy, admin: running.admin, mode: config.mode }, 'listening');
   return waitForSignals(running, options.config, logger);
+}
+
+/** A catalogue that does not load refuses the start (fail closed), listing every problem. */
+function loadScannerOrReport(): Scanner | null {
+  try {
+    return createScanner(loadCatalogue());
+  } catch (error: unknown) {
+    if (!(error instanceof PatternCatalogueError)) throw error;
+    process.stderr.write(`mcp-egress: the secret patterns do not load\n${error.message}\n`);
+    return null;
+  }
 }
 
 function printBanner(config: EgressConfig, running: RunningEgress): void {

@@ -37,7 +37,7 @@ function normalizeDnsName(host: string): NormalizedHost {
   // drops tabs and newlines. Only the characters a host name can hold get that far; non-ASCII goes on to
   // IDNA mapping, whose deletions (soft hyphen, zero-width joiners) every browser applies the same way.
   if (!hasOnlyHostCharacters(lower)) return { ok: false, problem: 'not a valid host name' };
-  const ascii = domainToASCII(lower);
+  const ascii = isPlainAsciiName(lower) ? lower : domainToASCII(lower);
   if (ascii === '') return { ok: false, problem: 'not a valid host name' };
   // WHATWG host parsing turns numeric forms such as `0x7f.1`, `2130706433` or `010.0.0.1` into a
   // dotted quad. The input was not a plain dotted quad (checked before), so it is refused: it must not
@@ -48,6 +48,24 @@ function normalizeDnsName(host: string): NormalizedHost {
     if (!LABEL.test(label)) return { ok: false, problem: 'not a valid host name' };
   }
   return { ok: true, host: ascii, isIp: 0 };
+}
+
+/**
+ * The common case, skipped past the IDNA machinery (it is on every request's path): ASCII letters,
+ * digits, `-`, `_` and dots, no punycode label to validate, and a last label that starts with a letter
+ * and so cannot be read as a number (`0x7f.1`, `2130706433`). For such a name domainToASCII is the identity.
+ */
+function isPlainAsciiName(lower: string): boolean {
+  if (lower.includes('xn--')) return false;
+  const lastLabel = lower.slice(lower.lastIndexOf('.') + 1);
+  const first = lastLabel[0] ?? '';
+  if (!(first >= 'a' && first <= 'z')) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    const ok = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 95;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 function hasOnlyHostCharacters(lower: string): boolean {

@@ -12,6 +12,14 @@ import { parseConfigText } from '../../src/config/load.js';
 import type { Lookup } from '../../src/destination/resolve.js';
 import { startEgress, type RunningEgress } from '../../src/main.js';
 import type { AuditEvent } from '../../src/audit/event.js';
+import { createScanner, loadCatalogue, type Scanner } from '../../src/scanning/index.js';
+
+// Compiling the catalogue takes most of a second: one scanner serves every proxy a test file starts.
+let sharedScanner: Scanner | undefined;
+export function testScanner(): Scanner {
+  sharedScanner ??= createScanner(loadCatalogue());
+  return sharedScanner;
+}
 
 export interface TestProxy {
   readonly running: RunningEgress;
@@ -48,7 +56,7 @@ export async function startTestProxy(yaml: string, options: TestProxyOptions = {
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }));
   const registry = new Registry();
-  const running = await startEgress(config, { logger, registry, ...(options.lookup ? { lookup: options.lookup } : {}) });
+  const running = await startEgress(config, { logger, registry, scanner: testScanner(), ...(options.lookup ? { lookup: options.lookup } : {}) });
   const auditPath = config.audit.sinks.find((s) => s.type === 'file');
   const auditText = (): string => {
     running.flushAudit();

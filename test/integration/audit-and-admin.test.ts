@@ -62,6 +62,17 @@ describe('audit events', () => {
     const text = proxy.auditText() + proxy.logs.join('');
     for (const secret of [token, 'query-secret-value', 'cookie-secret-value', READER_SECRET]) expect(text).not.toContain(secret);
   });
+
+  it('are scrubbed by the secret scanner whatever field carries a secret (here the path)', async () => {
+    const { proxy, backend } = await setup();
+    const token = 'ghp_R7q2VxK9mB4tY8wZ1cN6pL3sD5fH0jA2kE9u';
+    const reply = await curl(`https://api.example.test/repos/a/${token}`, { proxy: proxy.url('reader', READER_SECRET), cacert: proxy.caCert });
+    expect(reply.status).toBe(200);
+    expect(backend.requests.at(-1)?.url).toBe(`/repos/a/${token}`); // traffic is untouched: scrubbing is for records
+    const event = proxy.auditEvents().at(-1)!;
+    expect(event.request.path).toBe('/repos/a/[REDACTED:github_classic_pat]');
+    expect(proxy.auditText()).not.toContain(token);
+  });
 });
 
 describe('fail closed', () => {

@@ -12,7 +12,7 @@ import { startBackend, type Backend } from '../../helpers/backend.js';
 import { makeBackendPki } from '../../helpers/pki.js';
 import { startTestProxy, type TestProxy } from '../../helpers/proxy.js';
 import { AGENT_AUTH, AGENT_ENV, agentConfig, codedBody, exchange, expectNoSecretsIn, openTlsTunnel, rawConnect, type RawResponse } from './harness.js';
-import { muteConsole, startUnfixedLibrary, unmuteConsole, type UnfixedLibrary } from './unfixed-library.js';
+import { muteConsole, startUnfixedLibrary, unmuteConsole, useControlRig, type UnfixedLibrary } from './unfixed-library.js';
 
 let tlsBackend: Backend;
 let plainBackend: Backend;
@@ -205,22 +205,10 @@ describe('8. hop-by-hop headers stop at the proxy', () => {
   });
 
   describe('unfixed library (control)', () => {
-    let library: UnfixedLibrary;
-    let backend: Backend;
-
-    beforeAll(async () => {
-      muteConsole();
-      library = await startUnfixedLibrary();
-      backend = await startBackend();
-    });
-
-    afterAll(async () => {
-      library?.close();
-      await backend?.close();
-      await unmuteConsole();
-    });
+    const rig = useControlRig();
 
     it('forwards Connection-listed, TE, Keep-Alive and Upgrade headers and returns the upstream hop headers', async () => {
+      const { library, backend } = rig();
       const socket = net.connect({ host: '127.0.0.1', port: library.port });
       try {
         const reply = await hopProbe(socket, `GET http://127.0.0.1:${backend.port}/hop HTTP/1.1`, `127.0.0.1:${backend.port}`, 'Basic eDp5');

@@ -14,7 +14,7 @@ import { startBackend, type Backend } from '../../helpers/backend.js';
 import { makeBackendPki } from '../../helpers/pki.js';
 import { startTestProxy, type TestProxy } from '../../helpers/proxy.js';
 import { AGENT_AUTH, AGENT_ENV, AGENT_SECRET, agentConfig, auditEventsWhere, bounded, delay, expectNoSecretsIn, settledValue } from './harness.js';
-import { muteConsole, startUnfixedLibrary, unmuteConsole, type UnfixedLibrary } from './unfixed-library.js';
+import { useControlRig } from './unfixed-library.js';
 
 const MB = 1024 * 1024;
 const TOTAL = 64 * MB;
@@ -156,22 +156,10 @@ describe('4. backpressure both ways', () => {
   });
 
   describe('unfixed library (control)', () => {
-    let library: UnfixedLibrary;
-    let backend: Backend;
-
-    beforeAll(async () => {
-      muteConsole();
-      library = await startUnfixedLibrary();
-      backend = await startBackend();
-    });
-
-    afterAll(async () => {
-      library?.close();
-      await backend?.close();
-      await unmuteConsole();
-    });
+    const rig = useControlRig();
 
     it('reads the whole 64 MB upstream body into memory for a client that does not read', async () => {
+      const { library, backend } = rig();
       const socket = unreadDownload(library.port, `http://127.0.0.1:${backend.port}/stream?mb=64`);
       try {
         await delay(IDLE_MS);
@@ -225,22 +213,10 @@ describe('5. keep-alive on both sides', () => {
   });
 
   describe('unfixed library (control)', () => {
-    let library: UnfixedLibrary;
-    let backend: Backend;
-
-    beforeAll(async () => {
-      muteConsole();
-      library = await startUnfixedLibrary();
-      backend = await startBackend();
-    });
-
-    afterAll(async () => {
-      library?.close();
-      await backend?.close();
-      await unmuteConsole();
-    });
+    const rig = useControlRig();
 
     it('opens a new upstream connection for every request', async () => {
+      const { library, backend } = rig();
       const before = backend.connections;
       const result = await sequentialGets(library.port, `http://127.0.0.1:${backend.port}/n`, 20);
       expect(result.statuses.every((status) => status === 200)).toBe(true);

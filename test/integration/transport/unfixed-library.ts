@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Proxy } from 'http-mitm-proxy';
-import { vi } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
+import { startBackend, type Backend } from '../../helpers/backend.js';
 
 const CONSOLE_METHODS = ['log', 'info', 'debug', 'warn', 'error'] as const;
 
@@ -49,4 +50,30 @@ export async function startUnfixedLibrary(sslCaDir = mkdtempSync(join(tmpdir(), 
 export async function unmuteConsole(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 250));
   vi.restoreAllMocks();
+}
+
+export interface ControlRig {
+  readonly library: UnfixedLibrary;
+  readonly backend: Backend;
+}
+
+/**
+ * Registers beforeAll/afterAll for a control block: the bare library, a plain HTTP backend, the console
+ * muted. Returns a getter (the rig exists only once beforeAll ran).
+ */
+export function useControlRig(): () => ControlRig {
+  let rig: ControlRig | undefined;
+  beforeAll(async () => {
+    muteConsole();
+    rig = { library: await startUnfixedLibrary(), backend: await startBackend() };
+  });
+  afterAll(async () => {
+    rig?.library.close();
+    await rig?.backend.close();
+    await unmuteConsole();
+  });
+  return () => {
+    if (!rig) throw new Error('control rig used outside its describe block');
+    return rig;
+  };
 }
