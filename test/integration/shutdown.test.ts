@@ -10,19 +10,33 @@ import { startTestProxy } from '../helpers/proxy.js';
 
 let slowServer: http.Server;
 let slowPort: number;
+const timers = new Set<NodeJS.Timeout>();
+const clients: Client[] = [];
 
 beforeAll(async () => {
   slowServer = http.createServer((req, res) => {
     const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? '0');
-    setTimeout(() => res.end('done'), ms);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      res.end('done');
+    }, ms);
+    timers.add(timer);
   });
   await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', resolve));
   slowPort = (slowServer.address() as AddressInfo).port;
 });
-afterAll(() => {
+afterAll(async () => {
+  for (const timer of timers) clearTimeout(timer);
+  await Promise.all(clients.map((client) => client.destroy().catch(() => undefined)));
   slowServer.closeAllConnections();
   slowServer.close();
 });
+
+function newClient(port: number): Client {
+  const client = new Client(`http://127.0.0.1:${port}`);
+  clients.push(client);
+  return client;
+}
 
 function config(graceMs: number): string {
   return `mode: report\nshutdownGraceMs: ${graceMs}\nupstream:\n  resolve:\n    slow.example.test:80: 127.0.0.1:${slowPort}\n`;
@@ -31,7 +45,7 @@ function config(graceMs: number): string {
 describe('graceful shutdown', () => {
   it('lets an in-flight request finish, then refuses new connections, with its audit event flushed', async () => {
     const proxy = await startTestProxy(config(5_000));
-    const client = new Client(`http://127.0.0.1:${proxy.port}`);
+    const client = newClient(proxy.port);
     const inFlight = absoluteForm(client, 'http://slow.example.test/?ms=600');
     await new Promise((resolve) => setTimeout(resolve, 150));
     const stopped = proxy.stop();
@@ -39,13 +53,13 @@ describe('graceful shutdown', () => {
     expect(res.statusCode).toBe(200);
     expect(await res.body.text()).toBe('done');
     await stopped;
-    await expect(absoluteForm(new Client(`http://127.0.0.1:${proxy.port}`), 'http://slow.example.test/?ms=0')).rejects.toThrow();
+    await expect(absoluteForm(newClient(proxy.port), 'http://slow.example.test/?ms=0')).rejects.toThrow();
     expect(proxy.auditEvents().map((e) => e.response.status)).toEqual([200]);
   });
 
   it('cuts what is still running when the grace period ends', async () => {
     const proxy = await startTestProxy(config(200));
-    const inFlight = absoluteForm(new Client(`http://127.0.0.1:${proxy.port}`), 'http://slow.example.test/?ms=10000').then(
+    const inFlight = absoluteForm(newClient(proxy.port), 'http://slow.example.test/?ms=10000').then(
       async (res) => res.body.text(),
       (error: unknown) => error,
     );
