@@ -23,7 +23,9 @@ export async function runPipeline(ctx: RequestContext, options: RunOptions): Pro
   let passed = false;
   try {
     for (const stage of options.stages) {
-      const verdict = await stage.run(ctx, options.runtime);
+      // Most stages are synchronous: awaiting only real promises saves a microtask turn per stage.
+      const result = stage.run(ctx, options.runtime);
+      const verdict = result instanceof Promise ? await result : result;
       if ('refuse' in verdict) {
         ctx.refusal = verdict.refuse;
         // Guarded like the error path: a writer that throws must not turn this refusal into an

@@ -100,7 +100,11 @@ describe('normalizePath properties', () => {
       fc.property(hostileTarget, (target) => {
         const ours = normalizePath(target);
         if (!ours.ok || !target.startsWith('/')) return;
-        const theirs = new URL(target, 'http://backend.test').pathname;
+        const parsed = new URL(target, 'http://backend.test').pathname;
+        // Node 20's URL parser (ada) leaves a final `.` segment in place when a query follows and an
+        // earlier segment starts with a dot (`/a/.b/.?q` -> `/a/.b/.`); the WHATWG spec, like RFC 3986,
+        // drops it and keeps the trailing slash (`/a/.?q` -> `/a/`, which ada gets right). Read it per spec.
+        const theirs = parsed.endsWith('/.') ? parsed.slice(0, -1) : parsed;
         expect(decodeURIComponent(theirs)).toBe(`/${ours.segments.join('/')}`);
       }),
       { numRuns: 5000 },
