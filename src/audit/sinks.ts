@@ -1,12 +1,13 @@
 /**
  * Audit sinks: JSON lines written through pino's destination streams (SonicBoom). File sinks write
- * synchronously: each event is in the file, in order, when the request's outcome is recorded (an async
- * write in flight could be overtaken by a flush and land out of order; batching with fdatasync is a
- * later refinement). The event is serialized by us, not by a pino logger, so the line is
- * exactly the event: a logger would add its own level/time fields (and pino 10 emits invalid JSON when
- * the level field is formatted away). One stream per sink, so one failing sink cannot stop the others.
- * A sink is unhealthy from its first write error on; the fail-closed gate refuses new requests when no
- * sink is healthy.
+ * synchronously and in order: the lines finished in one turn of the event loop go out in one write on
+ * the next turn (one syscall covers many events under load), and flush() writes what is pending at once
+ * (an async SonicBoom write in flight could be overtaken by a flush and land out of order; batching with
+ * fdatasync is a later refinement). The event is serialized by the audit log, not by a pino logger, so
+ * the line is exactly the event: a logger would add its own level/time fields (and pino 10 emits
+ * invalid JSON when the level field is formatted away). One stream per sink, so one failing sink cannot
+ * stop the others. A sink is unhealthy from its first write error on; the fail-closed gate refuses new
+ * requests when no sink is healthy.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';

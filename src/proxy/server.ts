@@ -7,10 +7,11 @@
 import http, { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { OutcomeObserver, RequestContext, TunnelInfo } from '../pipeline/context.js';
+import type { OutcomeObserver, Refusal, RequestContext, TunnelInfo } from '../pipeline/context.js';
 import { buildOutcome, runPipeline } from '../pipeline/run.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { CONNECT_STAGES, REQUEST_STAGES } from '../pipeline/stages/index.js';
+import { tunnelTarget } from '../pipeline/stages/target.js';
 import { newContext, type Clock } from './context-factory.js';
 import { writeRawAndClose, writeRefusal } from './refusal-writer.js';
 import { openTunnel } from './tunnel.js';
@@ -67,14 +68,8 @@ async function handleRequest(
   deps: ProxyServerDeps,
   tracker: ConnectionTracker,
 ): Promise<void> {
-  const ctx = newContext('request', req, res, tunnel, deps.clock);
-  const finished = tracker.requestStarted();
   if (tracker.draining) res.shouldKeepAlive = false;
-  try {
-    await runPipeline(ctx, pipelineOptions(REQUEST_STAGES, deps));
-  } finally {
-    finished();
-  }
+  await runTracked(newContext('request', req, res, tunnel, deps.clock), deps, tracker);
 }
 
 /** A WebSocket upgrade runs the request pipeline; the forwarder splices the sockets after a 101. */
@@ -87,7 +82,11 @@ async function handleWebSocket(
   tracker: ConnectionTracker,
 ): Promise<void> {
   socket.on('error', () => socket.destroy());
-  const ctx = newContext('request', req, null, tunnel, deps.clock, head);
+  await runTracked(newContext('request', req, null, tunnel, deps.clock, head), deps, tracker);
+}
+
+/** The request pipeline, counted as in flight so a graceful shutdown waits for it. */
+async function runTracked(ctx: RequestContext, deps: ProxyServerDeps, tracker: ConnectionTracker): Promise<void> {
   const finished = tracker.requestStarted();
   try {
     await runPipeline(ctx, pipelineOptions(REQUEST_STAGES, deps));
@@ -142,7 +141,7 @@ function observeTunnelFailure(
 ): void {
   const ctx = newContext('connect', connectReq, null, tunnel, deps.clock);
   ctx.identity = tunnel.identity;
-  ctx.target = { scheme: tunnel.scheme, host: tunnel.host, port: tunnel.port, path: '/', pathAmbiguous: false, query: '', requestTarget: '/' };
+  ctx.target = tunnelTarget(tunnel);
   ctx.refusal = { reason, detail };
   ctx.timings.endNs = deps.clock.mono();
   observeSafely(ctx, deps);
@@ -154,23 +153,22 @@ function onClientError(error: Error & { code?: string }, socket: Socket, tunnel:
     socket.destroy();
     return;
   }
-  const req = new IncomingMessage(socket);
-  const ctx = newContext('request', req, null, tunnel, deps.clock);
-  if (tunnel) ctx.identity = tunnel.identity;
-  ctx.refusal = { reason: 'bad_request', detail: error.code ?? error.message };
-  writeRawAndClose(socket, ctx.refusal, ctx.requestId);
-  ctx.response = { status: 400, bytes: 0 };
-  ctx.timings.endNs = deps.clock.mono();
-  observeSafely(ctx, deps);
+  refuseOnSocket(new IncomingMessage(socket), socket, tunnel, { reason: 'bad_request', detail: error.code ?? error.message }, deps);
 }
 
 /** Upgrades to anything but WebSocket (h2c, TLS upgrade) are refused with a coded reply, and audited. */
 function refuseUpgrade(req: IncomingMessage, socket: Socket, tunnel: TunnelInfo | null, deps: ProxyServerDeps): void {
   socket.on('error', () => socket.destroy());
+  const refusal = { reason: 'unsupported_protocol', detail: `upgrade to ${req.headers.upgrade ?? 'unknown'}` } as const;
+  refuseOnSocket(req, socket, tunnel, refusal, deps);
+}
+
+/** A refusal that never reaches the pipeline (no parsed request to run it on): raw 400, close, audit. */
+function refuseOnSocket(req: IncomingMessage, socket: Socket, tunnel: TunnelInfo | null, refusal: Refusal, deps: ProxyServerDeps): void {
   const ctx = newContext('request', req, null, tunnel, deps.clock);
   if (tunnel) ctx.identity = tunnel.identity;
-  ctx.refusal = { reason: 'unsupported_protocol', detail: `upgrade to ${req.headers.upgrade ?? 'unknown'}` };
-  writeRawAndClose(socket, ctx.refusal, ctx.requestId);
+  ctx.refusal = refusal;
+  writeRawAndClose(socket, refusal, ctx.requestId);
   ctx.response = { status: 400, bytes: 0 };
   ctx.timings.endNs = deps.clock.mono();
   observeSafely(ctx, deps);

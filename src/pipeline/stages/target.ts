@@ -39,7 +39,8 @@ export const targetStage: Stage = {
   },
 };
 
-function tunnelTarget(tunnel: TunnelInfo, rawTarget: string): Target {
+/** The target a tunnel fixes whatever a request inside it says (for the audit of refusals and failures). */
+export function tunnelTarget(tunnel: TunnelInfo, rawTarget = '/'): Target {
   const path = rawTarget.startsWith('/') ? rawTarget.split('?')[0] ?? '/' : '/';
   return { scheme: tunnel.scheme, host: tunnel.host, port: tunnel.port, path, pathAmbiguous: false, query: '', requestTarget: '/' };
 }
