@@ -37,6 +37,17 @@ export interface TestRule {
 }
 
 /** One `<family>.yaml` document with the given rules (examples default to something harmless). */
+/** A context rule (provider word, assignment, value with entropy) that several engine tests share. */
+export const ACME_CONTEXT_RULE: TestRule = {
+  id: 'acme-context-secret',
+  kind: 'acme_secret',
+  regex: '(?i)acme[\\w.-]{0,10}\\s*[:=]\\s*["\']?([A-Za-z0-9_]{16,32})',
+  secretGroup: 1,
+  keywords: ['acme'],
+  maxLength: 60,
+  minEntropy: 3,
+};
+
 export function familyYaml(family: string, rules: readonly TestRule[]): string {
   const optional = (key: string, value: unknown): string => (value === undefined ? '' : `    ${key}: ${JSON.stringify(value)}\n`);
   const body = rules

@@ -8,19 +8,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createFingerprinter } from '../../../src/tokens/fingerprint.js';
 import type { Finding } from '../../../src/scanning/index.js';
-import { githubToken, scannerOf } from './helpers.js';
+import { ACME_CONTEXT_RULE, githubToken, scannerOf } from './helpers.js';
 
 const scanner = scannerOf('acme', [
   { id: 'acme-api-key', kind: 'acme_api_key', regex: '\\b(acme_[A-Za-z0-9]{16})\\b', secretGroup: 1, keywords: ['acme_'], maxLength: 40 },
-  {
-    id: 'acme-context-secret',
-    kind: 'acme_secret',
-    regex: '(?i)acme[\\w.-]{0,10}\\s*[:=]\\s*["\']?([A-Za-z0-9_]{16,32})',
-    secretGroup: 1,
-    keywords: ['acme'],
-    maxLength: 60,
-    minEntropy: 3,
-  },
+  ACME_CONTEXT_RULE,
   { id: 'acme-ghp', kind: 'acme_github_pat', regex: '\\b(ghp_[A-Za-z0-9]{36})\\b', secretGroup: 1, keywords: ['ghp_'], maxLength: 44, validate: 'github_crc32' },
   // No keyword at a fixed place: the match must still contain one for the finding to count.
   { id: 'acme-hex-near-keyword', kind: 'acme_hex', regex: '[0-9a-f]{12}(?:zz-key)?', keywords: ['zz-key'], maxLength: 30 },

@@ -8,19 +8,11 @@ import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRedactStream, StreamRedactor, type Finding, type Scanner } from '../../../src/scanning/index.js';
-import { scannerOf } from './helpers.js';
+import { ACME_CONTEXT_RULE, scannerOf } from './helpers.js';
 
 const scanner = scannerOf('acme', [
   { id: 'acme-api-key', kind: 'acme_api_key', regex: '\\b(acme_[A-Za-z0-9]{16})\\b', secretGroup: 1, keywords: ['acme_'], maxLength: 24 },
-  {
-    id: 'acme-context-secret',
-    kind: 'acme_secret',
-    regex: '(?i)acme[\\w.-]{0,10}\\s*[:=]\\s*["\']?([A-Za-z0-9_]{16,32})',
-    secretGroup: 1,
-    keywords: ['acme'],
-    maxLength: 60,
-    minEntropy: 3,
-  },
+  ACME_CONTEXT_RULE,
   { id: 'acme-chain', kind: 'chain', regex: '(?:abc){1,6}', keywords: ['abc'], maxLength: 18 },
 ]);
 
