@@ -24,7 +24,7 @@ import { buildRuntime, restartOnlyChanges } from './runtime-builder.js';
 import { ensureDataDir, loadOrCreateHmacKey } from './state/data-dir.js';
 import { createAdminServer } from './telemetry/admin-server.js';
 import { createMetrics } from './telemetry/metrics.js';
-import { createFingerprinter } from './tokens/fingerprint.js';
+import { createFingerprinter, createSecretFingerprinter } from './tokens/fingerprint.js';
 import { VERSION } from './version.js';
 
 export interface StartDeps {
@@ -60,7 +60,8 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
   for (const warning of ca.strictVerificationWarnings) {
     deps.logger.warn({ warning }, 'interception CA: strict clients (Python 3.13+, OpenSSL X509_STRICT) may reject its leaves');
   }
-  const fingerprint = createFingerprinter(await loadOrCreateHmacKey(config.dataDir));
+  const hmacKey = await loadOrCreateHmacKey(config.dataDir);
+  const fingerprint = createFingerprinter(hmacKey);
   const minter = createLeafMinter({ ca, clock: clock.wall });
   const metrics = createMetrics({ registry, version: VERSION, tools: [...config.tools.keys()] });
   const scanner = deps.scanner ?? createScanner(loadCatalogue());
@@ -76,7 +77,7 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
     responseTimeoutMs: () => runtime.config.upstream.responseTimeoutMs,
     now: clock.mono,
   });
-  const services = { fingerprint, forwarder, auditHealthy: () => audit.healthy(), lookup: deps.lookup ?? systemLookup };
+  const services = { fingerprint, scanner, secretFingerprint: createSecretFingerprinter(hmacKey), forwarder, auditHealthy: () => audit.healthy(), lookup: deps.lookup ?? systemLookup };
   runtime = buildRuntime(config, services);
 
   let stopping = false;

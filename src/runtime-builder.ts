@@ -8,9 +8,12 @@ import { createCredentialVerifier } from './identity/proxy-credentials.js';
 import type { Forwarder, Runtime } from './pipeline/runtime.js';
 import { compilePolicy } from './policy/compile.js';
 import type { Fingerprinter } from './tokens/fingerprint.js';
+import type { Scanner, SecretFingerprinter } from './scanning/index.js';
 
 export interface RuntimeServices {
   readonly fingerprint: Fingerprinter;
+  readonly scanner: Scanner;
+  readonly secretFingerprint: SecretFingerprinter;
   readonly forwarder: Forwarder;
   readonly auditHealthy: () => boolean;
   readonly lookup: Lookup;
@@ -29,6 +32,8 @@ export function buildRuntime(config: EgressConfig, services: RuntimeServices): R
     policy,
     verifier: createCredentialVerifier(secrets),
     fingerprint: services.fingerprint,
+    scanner: services.scanner,
+    secretFingerprint: services.secretFingerprint,
     resolveDestination: (host: string, port: number) => resolveDestination({ host, port }, resolveOptions),
     auditHealthy: services.auditHealthy,
     forwarder: services.forwarder,

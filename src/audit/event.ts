@@ -3,7 +3,7 @@
  * allowlist: nothing is copied wholesale from a request, so no header value can slip in). Versioned:
  * fields are only ever added; a rename or removal bumps the schema. README documents every field.
  */
-import type { Destination, Identity, Outcome, RequestContext } from '../pipeline/context.js';
+import type { Destination, Identity, Outcome, RequestContext, ScrubRecord } from '../pipeline/context.js';
 import type { CredentialSeen } from '../tokens/credentials.js';
 import { redactQuery } from '../tokens/query.js';
 
@@ -38,6 +38,18 @@ export interface AuditEvent {
   readonly response: { readonly status: number | null; readonly bytes: number };
   readonly destination: { readonly address: string; readonly port: number; readonly via: string } | null;
   readonly credentials: readonly CredentialSeen[];
+  /** What secret scrubbing did: how each body was treated and every redaction or block, never a value. */
+  readonly scrub: {
+    readonly request_body: string;
+    readonly response_body: string;
+    readonly findings: readonly {
+      readonly action: string;
+      readonly kind: string;
+      readonly rule_id: string;
+      readonly location: string;
+      readonly count: number;
+    }[];
+  } | null;
   readonly duration_ms: { readonly total: number; readonly upstream: number | null };
   readonly error: { readonly reason: string; readonly detail: string | null } | null;
 }
@@ -62,6 +74,7 @@ export function buildAuditEvent(outcome: Outcome): AuditEvent {
     response: { status: ctx.response?.status ?? null, bytes: ctx.response?.bytes ?? 0 },
     destination: ctx.destination ? destinationPart(ctx.destination) : null,
     credentials: ctx.credentials.map(credentialPart),
+    scrub: ctx.scrub ? scrubPart(ctx.scrub) : null,
     duration_ms: { total: outcome.durationMs, upstream: outcome.upstreamMs },
     error: ctx.refusal ? { reason: ctx.refusal.reason, detail: ctx.refusal.detail ?? null } : null,
   };
@@ -79,6 +92,20 @@ function destinationPart(destination: Destination): NonNullable<AuditEvent['dest
 
 function credentialPart(credential: CredentialSeen): CredentialSeen {
   return { source: credential.source, scheme: credential.scheme, fingerprint: credential.fingerprint, hint: credential.hint };
+}
+
+function scrubPart(scrub: ScrubRecord): NonNullable<AuditEvent['scrub']> {
+  return {
+    request_body: scrub.requestBody,
+    response_body: scrub.responseBody,
+    findings: scrub.findings.map((entry) => ({
+      action: entry.action,
+      kind: entry.kind,
+      rule_id: entry.ruleId,
+      location: entry.location,
+      count: entry.count,
+    })),
+  };
 }
 
 function requestPart(ctx: Readonly<RequestContext>): AuditEvent['request'] {

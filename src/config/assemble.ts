@@ -7,7 +7,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { AllowRuleSpec } from '../policy/types.js';
-import type { AuditSinkConfig, EgressConfig, ToolConfig } from './types.js';
+import type { AuditSinkConfig, EgressConfig, ScrubSettings, ToolConfig } from './types.js';
 import { issuesFromZod, type KeyPath, type PathIssue } from './errors.js';
 import { checkCaFiles, readToolSecret, type Environment, type ReportIssue } from './environment.js';
 import {
@@ -92,6 +92,7 @@ function buildConfig(
       Object.entries(file.tools).map(([name, tool]) => [name, toolConfig(name, tool, secretOf(secrets, name), file)]),
     ),
     audit: { sinks: auditSinks(file, dataDir, context.baseDir, report), failClosed: file.audit.failClosed },
+    scrub: file.scrub,
     shutdownGraceMs: file.shutdownGraceMs,
   };
 }
@@ -110,6 +111,7 @@ function toolConfig(name: string, tool: ToolFile, secret: string, file: ConfigFi
     actor: { principal: tool.actor?.principal ?? name, type: tool.actor?.type ?? 'unknown' },
     mode: tool.mode ?? file.mode,
     allow: tool.allow.map(allowRuleSpec),
+    scrub: scrubSettings(file.scrub, tool.scrub),
   };
 }
 
@@ -120,6 +122,18 @@ function allowRuleSpec(rule: AllowRuleFile): AllowRuleSpec {
     ...(rule.port === undefined ? {} : { port: rule.port }),
     ...(rule.methods === undefined ? {} : { methods: rule.methods }),
     ...(rule.paths === undefined ? {} : { paths: rule.paths }),
+    ...(rule.secrets === undefined ? {} : { secrets: rule.secrets }),
+  };
+}
+
+/** The tool's own scrub keys over the global ones, key by key. */
+function scrubSettings(global: ScrubSettings, own: ToolFile['scrub']): ScrubSettings {
+  return {
+    responses: own?.responses ?? global.responses,
+    requests: own?.requests ?? global.requests,
+    undecodable: own?.undecodable ?? global.undecodable,
+    maxRequestBodyBytes: own?.maxRequestBodyBytes ?? global.maxRequestBodyBytes,
+    markers: own?.markers ?? global.markers,
   };
 }
 

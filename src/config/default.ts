@@ -17,6 +17,14 @@ export const DEFAULTS = {
   auditFailClosed: true,
   /** The default audit sink is a file of this name inside dataDir. */
   auditFileName: 'audit.jsonl',
+  /** Traffic scrubbing: what a tool gets when neither the file's `scrub` nor the tool's says otherwise. */
+  scrub: {
+    responses: 'redact',
+    requests: 'block',
+    undecodable: 'block',
+    maxRequestBodyBytes: 4 * 1024 * 1024,
+    markers: 'fingerprint',
+  },
   /** A bare port (`listen: 8080`) binds here: never all interfaces by accident. */
   bareListenHost: '127.0.0.1',
 } as const;
@@ -28,4 +36,7 @@ export const MIN_SECRET_LENGTH = 16;
 export const TOOL_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 /** Upper bound for every millisecond knob: an hour. Larger values are almost always a unit mistake. */
+/** Largest request body buffered for the exfiltration scan (a bigger one is refused in block mode). */
+export const MAX_SCAN_BODY_BYTES = 64 * 1024 * 1024;
+
 export const MAX_DURATION_MS = 3_600_000;

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { hostPatternProblem, methodProblem, pathGlobProblem } from '../policy/index.js';
 import type { HostPort } from './types.js';
 import { parseAuthorityKey, parseDialTarget, parseListenAddress, type Parsed } from './address.js';
-import { DEFAULTS, MAX_DURATION_MS, MIN_SECRET_LENGTH, TOOL_NAME_PATTERN } from './default.js';
+import { DEFAULTS, MAX_DURATION_MS, MAX_SCAN_BODY_BYTES, MIN_SECRET_LENGTH, TOOL_NAME_PATTERN } from './default.js';
 
 function strictObject<S extends z.core.$ZodShape>(shape: S) {
   const expected = Object.keys(shape).join(', ');
@@ -101,11 +101,54 @@ const UpstreamSchema = strictObject({
   }),
 });
 
+// Token kinds as the patterns/ catalogue names them (`github_classic_pat`), or a prefix ending in `*`.
+const SECRET_KIND_PATTERN = /^[a-z0-9][a-z0-9_]*\*?$|^\*$/;
+
 const AllowRuleFileSchema = strictObject({
   host: HostPatternSchema.meta({ description: 'Exact host, IP literal, or *.suffix (subdomains only, not the suffix itself).' }),
   port: z.number().int().min(1).max(65_535).optional().meta({ description: 'Any port when absent.' }),
   methods: z.array(checkedString(methodProblem)).min(1, 'empty list allows nothing: omit the key to allow any method').optional(),
   paths: z.array(checkedString(pathGlobProblem)).min(1, 'empty list allows nothing: omit the key to allow any path').optional(),
+  secrets: z
+    .array(z.string().regex(SECRET_KIND_PATTERN, 'expected a token kind from patterns/ (github_classic_pat) or a prefix ending in * (github_*)'))
+    .min(1, 'empty list allows nothing: omit the key')
+    .optional()
+    .meta({
+      description:
+        'Token kinds this tool may send to this destination anywhere in a request (body, query, any header) without it counting as exfiltration.',
+    }),
+});
+
+const scrubShape = {
+  responses: z.enum(['redact', 'off']).meta({ description: 'redact: secrets in response bodies (and WebSocket text) never reach the tool.' }),
+  requests: z.enum(['block', 'redact', 'off']).meta({
+    description: 'A secret leaving for a destination it does not belong to (exfiltration): refuse the request, redact it, or ignore it.',
+  }),
+  undecodable: z.enum(['pass', 'block']).meta({
+    description: 'A body whose Content-Encoding cannot be decoded for scanning: pass it unscanned (flagged in the audit) or refuse it.',
+  }),
+  maxRequestBodyBytes: z.number().int().min(0).max(MAX_SCAN_BODY_BYTES).meta({
+    description: 'Request bodies up to this size are held and scanned before they are sent; a larger one is refused when requests: block.',
+  }),
+  markers: z.enum(['plain', 'fingerprint']).meta({
+    description: 'Replacement text: [REDACTED:<kind>] or [REDACTED:<kind>:<8 hex of a keyed HMAC>] for correlation.',
+  }),
+};
+
+const ScrubSchema = strictObject({
+  responses: scrubShape.responses.default(DEFAULTS.scrub.responses),
+  requests: scrubShape.requests.default(DEFAULTS.scrub.requests),
+  undecodable: scrubShape.undecodable.default(DEFAULTS.scrub.undecodable),
+  maxRequestBodyBytes: scrubShape.maxRequestBodyBytes.default(DEFAULTS.scrub.maxRequestBodyBytes),
+  markers: scrubShape.markers.default(DEFAULTS.scrub.markers),
+});
+
+const ToolScrubSchema = strictObject({
+  responses: scrubShape.responses.optional(),
+  requests: scrubShape.requests.optional(),
+  undecodable: scrubShape.undecodable.optional(),
+  maxRequestBodyBytes: scrubShape.maxRequestBodyBytes.optional(),
+  markers: scrubShape.markers.optional(),
 });
 
 // Principals are written into audit events: no control characters, so a config cannot forge log lines.
@@ -164,6 +207,7 @@ export const ToolFileSchema = strictObject({
   }),
   mode: ModeSchema.optional().meta({ description: 'Overrides the global mode for this tool.' }),
   allow: z.array(AllowRuleFileSchema).default([]).meta({ description: 'Requests matching any rule are allowed.' }),
+  scrub: ToolScrubSchema.optional().meta({ description: 'Overrides the global scrub settings for this tool, key by key.' }),
 }).superRefine(exactlyOneSecretSource, whenObject);
 
 const TOOL_NAME_RULE =
@@ -217,6 +261,7 @@ export const ConfigFileSchema = strictObject({
   upstream: UpstreamSchema.prefault({}),
   tools: ToolsFileSchema,
   audit: AuditSchema.prefault({}),
+  scrub: ScrubSchema.prefault({}).meta({ description: 'Traffic scrubbing for every tool (and anonymous use); tools may override it.' }),
   shutdownGraceMs: durationMs(0, DEFAULTS.shutdownGraceMs).meta({
     description: 'How long in-flight requests may finish after SIGTERM.',
   }),

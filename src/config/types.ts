@@ -12,6 +12,15 @@ export interface HostPort {
   readonly port: number;
 }
 
+/** Traffic scrubbing for one tool (the global settings with the tool's overrides applied). */
+export interface ScrubSettings {
+  readonly responses: 'redact' | 'off';
+  readonly requests: 'block' | 'redact' | 'off';
+  readonly undecodable: 'pass' | 'block';
+  readonly maxRequestBodyBytes: number;
+  readonly markers: 'plain' | 'fingerprint';
+}
+
 export interface ToolConfig {
   readonly name: string;
   /** The tool's proxy password. Never logged; compared in constant time. */
@@ -20,6 +29,7 @@ export interface ToolConfig {
   /** Per-tool mode; falls back to the global mode when absent in the file. */
   readonly mode: Mode;
   readonly allow: readonly AllowRuleSpec[];
+  readonly scrub: ScrubSettings;
 }
 
 export type AuditSinkConfig =
@@ -50,5 +60,7 @@ export interface EgressConfig {
     /** When no sink can record: refuse new requests (true, the default) or keep serving. */
     readonly failClosed: boolean;
   };
+  /** Scrubbing for anonymous use, and the base every tool's settings override. */
+  readonly scrub: ScrubSettings;
   readonly shutdownGraceMs: number;
 }

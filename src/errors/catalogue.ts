@@ -29,6 +29,10 @@ export const ERROR_CATALOGUE = {
   path_ambiguous: policyDenial('the path uses encodings that could escape a rule'),
   unknown_tool: policyDenial('the tool is not configured'),
   host_mismatch: policyDenial('the Host header does not name the CONNECT target'),
+  // exfiltration guard (secret scanning of requests)
+  exfiltration: policyDenial('the request carries a secret that may not be sent to this destination'),
+  request_body_too_large: { status: 413, error: 'denied', summary: 'the request body is larger than the exfiltration scan may hold' },
+  request_undecodable: { status: 415, error: 'denied', summary: 'the request body encoding cannot be decoded for the exfiltration scan' },
   // SSRF guard (destination)
   ssrf_loopback: policyDenial('the destination resolves to a loopback address'),
   ssrf_private: policyDenial('the destination resolves to a private address'),
@@ -54,6 +58,7 @@ export const ERROR_CATALOGUE = {
   upstream_connect_failed: { status: 502, error: 'upstream_error', summary: 'the upstream refused or dropped the connection' },
   upstream_tls_failed: { status: 502, error: 'upstream_error', summary: 'the upstream certificate did not verify' },
   upstream_reset: { status: 502, error: 'upstream_error', summary: 'the upstream closed the connection mid-response' },
+  response_undecodable: { status: 502, error: 'upstream_error', summary: 'the response encoding cannot be decoded for secret scrubbing' },
   upstream_timeout: { status: 504, error: 'upstream_error', summary: 'the upstream did not answer in time' },
   // the proxy itself
   audit_unavailable: { status: 503, error: 'unavailable', summary: 'no audit sink can record; refusing (fail closed)' },

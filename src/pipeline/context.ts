@@ -69,6 +69,38 @@ export interface ResponseRecord {
   bytes: number;
 }
 
+/** What scrubbing did about one secret: its replacement went out, or the request was (or would be) refused. */
+export type ScrubAction = 'redacted' | 'blocked' | 'would_block';
+
+/** How a body was treated: scanned, passed unscanned for a stated reason, or absent. */
+export type BodyHandling = 'none' | 'scanned' | 'binary' | 'undecodable' | 'too_large' | 'off';
+
+/** One line of the audit's scrub list: kind, rule and location with a count — never the value. */
+export interface ScrubFindingRecord {
+  readonly action: ScrubAction;
+  readonly kind: string;
+  readonly ruleId: string;
+  /** `request.header.<name>`, `request.query.<param>`, `request.path`, `request.body`, `response.body`, `response.websocket`, `request.websocket`. */
+  readonly location: string;
+  count: number;
+}
+
+export interface ScrubRecord {
+  requestBody: BodyHandling;
+  responseBody: BodyHandling;
+  readonly findings: ScrubFindingRecord[];
+}
+
+/** What the exfiltration guard read or rewrote: the forwarder sends these instead of the client's own. */
+export interface UpstreamRewrite {
+  /** End-to-end headers to send (redacted); null: the client's. */
+  readonly rawHeaders: readonly string[] | null;
+  /** Origin-form target to send (redacted query or path); null: the client's. */
+  readonly requestTarget: string | null;
+  /** Body bytes already read from the client (possibly redacted); `complete` false: the rest still streams. */
+  readonly body: { readonly bytes: Buffer; readonly complete: boolean } | null;
+}
+
 export interface RequestContext {
   readonly requestId: string;
   readonly kind: 'request' | 'connect';
@@ -90,6 +122,8 @@ export interface RequestContext {
   destination?: Destination;
   credentials: CredentialSeen[];
   requestBytes: number;
+  scrub?: ScrubRecord;
+  rewrite?: UpstreamRewrite;
   response?: ResponseRecord;
   refusal?: Refusal;
 }

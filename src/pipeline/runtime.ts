@@ -9,6 +9,7 @@ import type { CredentialVerifier } from '../identity/proxy-credentials.js';
 import type { Fingerprinter } from '../tokens/fingerprint.js';
 import type { Resolution } from '../destination/resolve.js';
 import type { Refusal, RequestContext } from './context.js';
+import type { Scanner, SecretFingerprinter } from '../scanning/index.js';
 
 export interface Forwarder {
   /**
@@ -23,6 +24,10 @@ export interface Runtime {
   readonly policy: CompiledPolicy;
   readonly verifier: CredentialVerifier;
   readonly fingerprint: Fingerprinter;
+  /** The compiled secret scanner (patterns/), for the exfiltration guard and response scrubbing. */
+  readonly scanner: Scanner;
+  /** Keyed fingerprints of secret bytes, for `[REDACTED:<kind>:<8 hex>]` markers. */
+  readonly secretFingerprint: SecretFingerprinter;
   readonly resolveDestination: (host: string, port: number) => Promise<Resolution>;
   readonly auditHealthy: () => boolean;
   readonly forwarder: Forwarder;

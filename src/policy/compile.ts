@@ -67,7 +67,10 @@ class IssueLog {
   }
 }
 
-export function compilePolicy(tools: Iterable<ToolConfig>, globalMode: Mode): CompiledPolicy {
+/** What the policy needs of a tool: its name, resolved mode and allow rules (never its secret). */
+export type PolicyTool = Pick<ToolConfig, 'name' | 'mode' | 'allow'>;
+
+export function compilePolicy(tools: Iterable<PolicyTool>, globalMode: Mode): CompiledPolicy {
   const log = new IssueLog();
   if (!isMode(globalMode)) log.add('mode', 'mode must be "enforce" or "report"');
   const compiled: Record<string, CompiledTool> = Object.create(null) as Record<string, CompiledTool>;
@@ -86,7 +89,7 @@ function isMode(value: unknown): value is Mode {
   return value === 'enforce' || value === 'report';
 }
 
-function compileTool(tool: ToolConfig, keyPath: string, log: IssueLog): CompiledTool {
+function compileTool(tool: PolicyTool, keyPath: string, log: IssueLog): CompiledTool {
   // `#` separates tool and index in rule ids: a name containing it would make ids ambiguous in audit.
   if (tool.name.length === 0 || tool.name.includes('#')) log.add(keyPath, 'tool name must be non-empty and contain no "#"');
   if (!isMode(tool.mode)) log.add(`${keyPath}.mode`, 'mode must be "enforce" or "report"');
@@ -105,7 +108,7 @@ function compileRule(spec: AllowRuleSpec, id: string, keyPath: string, log: Issu
   const paths = spec.paths === undefined ? null : compilePaths(spec.paths, `${keyPath}.paths`, log);
   // On error the placeholder host is never used: compilePolicy throws once all issues are collected.
   const rule = { host: host.ok ? host.pattern : { kind: 'exact' as const, host: '' }, port, methods, paths };
-  return { id, ...rule, description: describeRule(rule) };
+  return { id, ...rule, secrets: spec.secrets === undefined ? null : [...new Set(spec.secrets)], description: describeRule(rule) };
 }
 
 function compileMethods(methods: readonly string[], keyPath: string, log: IssueLog): readonly string[] {
@@ -126,6 +129,19 @@ function compilePaths(globs: readonly string[], keyPath: string, log: IssueLog):
     else log.add(`${keyPath}[${index}]`, `${parsed.problem} (got ${JSON.stringify(source)})`);
   });
   return compiled;
+}
+
+/** The token kinds the rule `ruleId` lets its tool send (see AllowRuleSpec.secrets); empty when none. */
+export function sendableSecretKinds(policy: CompiledPolicy, ruleId: string | null): readonly string[] {
+  if (ruleId === null) return [];
+  const hash = ruleId.lastIndexOf('#');
+  const tool = Object.hasOwn(policy.tools, ruleId.slice(0, hash)) ? policy.tools[ruleId.slice(0, hash)] : undefined;
+  return tool?.rules.find((rule) => rule.id === ruleId)?.secrets ?? [];
+}
+
+/** Whether `kind` is named by one of the patterns (exact, `prefix*`, or `*`). */
+export function kindAllowed(patterns: readonly string[], kind: string): boolean {
+  return patterns.some((pattern) => (pattern.endsWith('*') ? kind.startsWith(pattern.slice(0, -1)) : kind === pattern));
 }
 
 function deepFreeze<T>(value: T): T {

@@ -11,7 +11,7 @@ export { normalizePath } from './path.js';
 export { hostPatternProblem } from './host-pattern.js';
 export { pathGlobProblem } from './glob.js';
 export type { CompiledPolicy, CompiledTool, PolicyIssue } from './compile.js';
-export { PolicyCompileError, compilePolicy, methodProblem } from './compile.js';
+export { PolicyCompileError, compilePolicy, kindAllowed, methodProblem, sendableSecretKinds } from './compile.js';
 export type { CompiledRule } from './rule.js';
 export type { Explanation, RuleExplanation } from './decide.js';
 export { decide, explain, hostReachable } from './decide.js';

@@ -21,6 +21,8 @@ export interface CompiledRule {
   readonly methods: readonly string[] | null;
   /** null: any path, ambiguous ones included (there is no path boundary to escape). */
   readonly paths: readonly PathGlob[] | null;
+  /** Token kinds (exact, or a prefix ending in `*`) the tool may send to this destination; null: none. */
+  readonly secrets: readonly string[] | null;
   /** One line for audit and debugging: `host=api.example.test port=443 methods=GET paths=/repos/**`. */
   readonly description: string;
 }
@@ -45,7 +47,7 @@ export type RuleEvaluation =
 
 const DEFAULT_PORTS: Readonly<Record<Scheme, number>> = Object.freeze({ https: 443, http: 80 });
 
-export function describeRule(rule: Omit<CompiledRule, 'description' | 'id'>): string {
+export function describeRule(rule: Pick<CompiledRule, 'host' | 'port' | 'methods' | 'paths'>): string {
   const port = rule.port === null ? 'scheme-default(https:443,http:80)' : String(rule.port);
   const methods = rule.methods === null ? 'ANY' : rule.methods.join(',');
   const paths = rule.paths === null ? 'ANY' : rule.paths.map((glob) => glob.source).join(',');

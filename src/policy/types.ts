@@ -11,6 +11,8 @@ export interface AllowRuleSpec {
   readonly port?: number;
   readonly methods?: readonly string[];
   readonly paths?: readonly string[];
+  /** Token kinds (or `prefix*`) the tool may send to this destination anywhere in a request. */
+  readonly secrets?: readonly string[];
 }
 
 /** What the policy is asked about: always the CONNECT authority (or absolute-form URL), never an inner Host header. */

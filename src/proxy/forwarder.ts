@@ -57,6 +57,15 @@ function awaitResponse(upstreamReq: http.ClientRequest): Promise<http.IncomingMe
 /** Streams the client's body upstream; a request without a body ends at once (no stream overhead). */
 async function sendBody(ctx: RequestContext, upstreamReq: http.ClientRequest): Promise<void> {
   const req = ctx.req;
+  const held = ctx.rewrite?.body ?? null;
+  if (held !== null) {
+    // The exfiltration guard already read these bytes (and judged them); the rest, if any, still streams.
+    upstreamReq.write(held.bytes);
+    if (held.complete) {
+      upstreamReq.end();
+      return;
+    }
+  }
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (!hasBody) {
     upstreamReq.end();

@@ -25,15 +25,18 @@ export function openUpstream(ctx: RequestContext, options: ForwarderOptions, ext
   const target = ctx.target!;
   const destination = ctx.destination!;
   const isHttps = target.scheme === 'https';
-  const headers = endToEndHeaders(ctx.req.rawHeaders);
+  const rewrite = ctx.rewrite;
+  const replacedBody = rewrite?.body?.complete === true ? rewrite.body.bytes : null;
+  const headers = endToEndHeaders(rewrite?.rawHeaders ?? ctx.req.rawHeaders);
   headers.unshift('Host', hostHeader(target.scheme, target.host, target.port));
-  headers.push(...bodyFraming(ctx.req), ...extraHeaders);
+  if (replacedBody === null) headers.push(...bodyFraming(ctx.req), ...extraHeaders);
+  else headers.splice(0, headers.length, ...withContentLength(headers, replacedBody.length), ...extraHeaders);
   const requestOptions: https.RequestOptions = {
     agent: isHttps ? options.agents.https : options.agents.http,
     host: destination.address, // dial exactly the approved address: no second DNS lookup
     port: destination.port,
     method: ctx.method,
-    path: target.requestTarget,
+    path: rewrite?.requestTarget ?? target.requestTarget,
     headers: headers as unknown as http.OutgoingHttpHeaders, // Node accepts a flat raw header list
     setHost: false,
   };
@@ -52,6 +55,16 @@ export function openUpstream(ctx: RequestContext, options: ForwarderOptions, ext
  */
 function bodyFraming(req: http.IncomingMessage): string[] {
   return req.headers['transfer-encoding'] === undefined ? [] : ['Transfer-Encoding', 'chunked'];
+}
+
+/** The exfiltration guard held the whole body (and may have redacted it): it goes with its own length. */
+function withContentLength(headers: readonly string[], length: number): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() !== 'content-length') kept.push(headers[i]!, headers[i + 1]!);
+  }
+  kept.push('Content-Length', String(length));
+  return kept;
 }
 
 function hostHeader(scheme: 'http' | 'https', host: string, port: number): string {

@@ -40,6 +40,18 @@ export function createMetrics(options: MetricsOptions): Metrics {
     buckets: DURATION_BUCKETS,
     registers,
   });
+  const scrubFindings = new Counter({
+    name: 'mcp_egress_scrub_findings_total',
+    help: 'Secrets found in traffic, by tool, direction (request/response), action (redacted, blocked, would_block) and token kind.',
+    labelNames: ['tool', 'direction', 'action', 'kind'] as const,
+    registers,
+  });
+  const scrubBodies = new Counter({
+    name: 'mcp_egress_scrub_bodies_total',
+    help: 'Bodies by direction and how scrubbing treated them (scanned, binary, undecodable, too_large, off).',
+    labelNames: ['direction', 'handling'] as const,
+    registers,
+  });
   const tunnels = new Gauge({ name: 'mcp_egress_open_tunnels', help: 'CONNECT tunnels currently open.', registers });
   const buildInfo = new Gauge({
     name: 'mcp_egress_build_info',
@@ -62,12 +74,23 @@ export function createMetrics(options: MetricsOptions): Metrics {
   };
   seed(options.tools);
 
+  // Kinds come from the patterns/ catalogue (a bounded set); locations carry request names and stay out.
+  const recordScrub = (tool: string, scrub: NonNullable<AuditEvent['scrub']>): void => {
+    for (const finding of scrub.findings) {
+      const direction = finding.location.startsWith('response.') ? 'response' : 'request';
+      scrubFindings.inc({ tool, direction, action: finding.action, kind: finding.kind }, finding.count);
+    }
+    if (scrub.request_body !== 'none') scrubBodies.inc({ direction: 'request', handling: scrub.request_body });
+    if (scrub.response_body !== 'none') scrubBodies.inc({ direction: 'response', handling: scrub.response_body });
+  };
+
   return {
     recordEvent(event) {
       const tool = event.tool !== null && known.has(event.tool) ? event.tool : NO_TOOL;
       const decision = event.decision.action;
       requests.inc({ tool, decision, status_class: statusClass(event.response.status) });
       duration.observe({ tool, decision }, event.duration_ms.total / 1000);
+      if (event.scrub !== null) recordScrub(tool, event.scrub);
     },
     tunnelChanged(delta) {
       tunnels.inc(delta);

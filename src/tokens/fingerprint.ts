@@ -12,6 +12,15 @@ export function createFingerprinter(key: Buffer): Fingerprinter {
   return (token) => `hmac-sha256:${createHmac('sha256', key).update(token, 'utf8').digest('hex')}`;
 }
 
+/**
+ * The same fingerprint over raw bytes, for redaction markers (`[REDACTED:<kind>:<8 hex>]`): a marker's hex
+ * is the start of the token's audit fingerprint, so an analyst can tie a redaction to a credential.
+ */
+export function createSecretFingerprinter(key: Buffer): (secret: Buffer) => string {
+  if (key.length < 32) throw new Error('fingerprint key must be at least 32 bytes');
+  return (secret) => `hmac-sha256:${createHmac('sha256', key).update(secret).digest('hex')}`;
+}
+
 // Prefixes that name a token's issuer and kind; they are public format facts, not secret material.
 // Longest first so `github_pat_` wins over a shorter match.
 const KNOWN_PREFIXES = [

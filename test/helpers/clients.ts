@@ -19,7 +19,7 @@ export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
   return { ...env, ...extra };
 }
 
-export function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv(), input?: string): Promise<ProcessResult> {
+export function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv(), input?: string | Buffer): Promise<ProcessResult> {
   return new Promise((resolve) => {
     const child = execFile(command, args, { env, timeout: 20_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
@@ -30,8 +30,12 @@ export function run(command: string, args: readonly string[], env: NodeJS.Proces
 }
 
 /** curl through the proxy; `-w` appends the status code on its own last line. */
-export async function curl(url: string, options: { proxy: string; cacert: string; args?: readonly string[] }): Promise<{ status: number; body: string; result: ProcessResult }> {
-  const result = await run('curl', ['-sS', '--max-time', '15', '-x', options.proxy, '--cacert', options.cacert, '-w', '\n%{http_code}', ...(options.args ?? []), url]);
+export async function curl(
+  url: string,
+  options: { proxy: string; cacert: string; args?: readonly string[]; input?: string | Buffer },
+): Promise<{ status: number; body: string; result: ProcessResult }> {
+  const args = ['-sS', '--max-time', '15', '-x', options.proxy, '--cacert', options.cacert, '-w', '\n%{http_code}', ...(options.args ?? []), url];
+  const result = await run('curl', args, cleanEnv(), options.input);
   const lines = result.stdout.split('\n');
   const status = Number(lines.pop());
   return { status, body: lines.join('\n'), result };

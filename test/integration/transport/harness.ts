@@ -24,6 +24,8 @@ export interface AgentConfigOptions {
   readonly ca?: readonly string[];
   /** Extra YAML lines under `upstream:`, already indented by two spaces. */
   readonly upstreamLines?: readonly string[];
+  /** Top-level YAML lines appended as they are (e.g. a `scrub:` block). */
+  readonly extraLines?: readonly string[];
 }
 
 /** Enforce mode with one tool, `agent`, allowed anywhere under example.test on the scheme's default port. */
@@ -41,6 +43,7 @@ export function agentConfig(options: AgentConfigOptions = {}): string {
     '    actor: { principal: transport-specs, type: automation }',
     '    allow:',
     '      - host: "*.example.test"',
+    ...(options.extraLines ?? []),
   ].join('\n');
 }
 

@@ -14,7 +14,7 @@ import { createFingerprinter } from '../../../src/tokens/fingerprint.js';
 import type { Decision } from '../../../src/policy/types.js';
 import { allowDecision, httpsTarget, requestContext, START_NS, toolIdentity } from '../../helpers/context-factory.js';
 
-const TOP_KEYS = ['schema', 'event_id', 'time', 'kind', 'tool', 'actor', 'client', 'tunnel_id', 'request', 'decision', 'result', 'response', 'destination', 'credentials', 'duration_ms', 'error'];
+const TOP_KEYS = ['schema', 'event_id', 'time', 'kind', 'tool', 'actor', 'client', 'tunnel_id', 'request', 'decision', 'result', 'response', 'destination', 'credentials', 'scrub', 'duration_ms', 'error'];
 const ACTOR_KEYS = ['principal', 'type', 'source'];
 const CLIENT_KEYS = ['address', 'port'];
 const REQUEST_KEYS = ['method', 'scheme', 'host', 'port', 'path', 'query', 'bytes'];

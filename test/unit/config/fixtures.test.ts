@@ -115,9 +115,13 @@ const valid: Record<string, (config: EgressConfig, dir: string) => void> = {
       mode: 'enforce',
       allow: [
         { host: '*.example.test', port: 8443 },
-        { host: '[::1]', methods: ['GET', 'HEAD'], paths: ['/health', '/v1/*.json'] },
+        { host: '[::1]', methods: ['GET', 'HEAD'], paths: ['/health', '/v1/*.json'], secrets: ['github_*', 'aws_access_key_id'] },
       ],
+      // The tool's own keys over the global ones, key by key.
+      scrub: { responses: 'off', requests: 'redact', undecodable: 'pass', maxRequestBodyBytes: 65_536, markers: 'plain' },
     });
+    expect(config.scrub).toEqual({ responses: 'off', requests: 'off', undecodable: 'pass', maxRequestBodyBytes: 65_536, markers: 'fingerprint' });
+    expect(config.tools.get('scanner.v2')?.scrub).toEqual(config.scrub);
     expect(config.tools.get('scanner.v2')?.actor).toEqual({ principal: 'scanner.v2', type: 'automation' });
     expect(config.audit).toEqual({
       sinks: [{ type: 'stdout' }, { type: 'file', path: '/var/log/mcp-egress/audit.jsonl' }],

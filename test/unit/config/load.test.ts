@@ -33,6 +33,15 @@ function failure(load: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
+// The embedded scrub defaults, spelled out: a change to them must be a deliberate change to this test.
+const DEFAULT_SCRUB = {
+  responses: 'redact',
+  requests: 'block',
+  undecodable: 'block',
+  maxRequestBodyBytes: 4_194_304,
+  markers: 'fingerprint',
+} as const;
+
 describe('the documented example', () => {
   const dir = join(workspace.dir, 'valid');
   const config = loadConfigFile(join(dir, 'example.yaml'), { READER_PROXY_SECRET: workspace.secrets.reader });
@@ -46,6 +55,7 @@ describe('the documented example', () => {
       dataDir: join(dir, 'state'),
       mode: 'enforce',
       audit: { sinks: [{ type: 'file', path: join(dir, 'audit.jsonl') }], failClosed: true },
+      scrub: DEFAULT_SCRUB,
       shutdownGraceMs: 10_000,
     });
     expect(upstream.ca).toEqual([join(dir, 'certs/backend-ca.pem')]);
@@ -58,6 +68,7 @@ describe('the documented example', () => {
         actor: { principal: 'alice@example.com', type: 'human' },
         mode: 'enforce',
         allow: [{ host: 'api.example.test', methods: ['GET'], paths: ['/repos/**'] }],
+        scrub: DEFAULT_SCRUB,
       },
       {
         name: 'ci-bot',
@@ -65,6 +76,7 @@ describe('the documented example', () => {
         actor: { principal: 'ci', type: 'automation' },
         mode: 'report',
         allow: [{ host: 'api.example.test', methods: ['GET', 'POST'], paths: ['/repos/*/*/issues'] }],
+        scrub: DEFAULT_SCRUB,
       },
     ]);
   });
@@ -229,7 +241,7 @@ describe('errors', () => {
     expect(error.message.split('\n')).toEqual([
       `Invalid configuration in ${source} (2 problems):`,
       '  mode (line 1): Invalid option: expected one of "enforce"|"report"',
-      '  extra (line 2): unknown key; expected one of: listen, admin, dataDir, mode, upstream, tools, audit, shutdownGraceMs',
+      '  extra (line 2): unknown key; expected one of: listen, admin, dataDir, mode, upstream, tools, audit, scrub, shutdownGraceMs',
     ]);
     expect(error.source).toBe(source);
   });

@@ -38,7 +38,7 @@ export const policySchema = z.strictObject({ mode: modeSchema, tools: z.record(z
 export type PolicyFixture = z.infer<typeof policySchema>;
 
 /** Shape fixture tools as the config loader would hand them over: per-tool mode resolved, a secret set. */
-export function toolConfigs(policy: PolicyFixture): ToolConfig[] {
+export function toolConfigs(policy: PolicyFixture): Omit<ToolConfig, 'scrub'>[] {
   return Object.entries(policy.tools).map(([name, tool]) => ({
     name,
     secret: `fixture-secret-${name}`,

@@ -1,0 +1,124 @@
+/**
+ * The exfiltration scan of one outgoing request: every header value, the path, the query and the body are
+ * scanned (raw, and through the encodings each part is written in), and each finding is located
+ * (`request.header.x-note`, `request.query.token`, `request.body`) so the audit can say where a secret
+ * was without saying what it was. Pure: the caller decides which findings are exfiltration, and whether
+ * to block or to redact; `redactRequest` then rewrites only the secret spans.
+ */
+import { findEncodedMatches, type EncodedForms } from './encoded-redaction.js';
+import type { Finding } from './findings.js';
+import { applyRedactions, type RedactOptions } from './redaction.js';
+import type { Scanner } from './scanner.js';
+
+export interface OutgoingRequest {
+  /** End-to-end headers as they go upstream: [name, value, name, value, …]. */
+  readonly rawHeaders: readonly string[];
+  /** The origin-form path, without the query. */
+  readonly path: string;
+  /** Raw query without `?` ('' when none). */
+  readonly query: string;
+  /** The decoded body (null: no body, or one that is not scanned). */
+  readonly body: Buffer | null;
+  /** How the body is written: JSON bodies hide secrets in escapes, form bodies in percent-encoding. */
+  readonly bodyForms: EncodedForms;
+}
+
+export type RequestPart =
+  | { readonly part: 'header'; readonly index: number } // index of the header's name in rawHeaders
+  | { readonly part: 'path' }
+  | { readonly part: 'query' }
+  | { readonly part: 'body' };
+
+export interface LocatedFinding {
+  readonly finding: Finding;
+  readonly where: RequestPart;
+  /** `request.header.<name>`, `request.path`, `request.query.<param>` or `request.body`. */
+  readonly location: string;
+}
+
+const URL_FORMS: EncodedForms = { json: false, percent: true };
+const HEADER_FORMS: EncodedForms = { json: false, percent: true };
+// Names that go into the audit verbatim: anything else (a name made of a token) is reported generically.
+const PLAIN_NAME = /^[A-Za-z0-9_.\-[\]]{1,64}$/;
+
+export function scanRequest(scanner: Scanner, request: OutgoingRequest): LocatedFinding[] {
+  const located: LocatedFinding[] = [];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]!.toLowerCase();
+    const location = PLAIN_NAME.test(name) ? `request.header.${name}` : 'request.header';
+    for (const finding of findingsIn(scanner, Buffer.from(request.rawHeaders[i + 1]!, 'latin1'), HEADER_FORMS)) {
+      located.push({ finding, where: { part: 'header', index: i }, location });
+    }
+  }
+  for (const finding of findingsIn(scanner, Buffer.from(request.path, 'latin1'), URL_FORMS)) {
+    located.push({ finding, where: { part: 'path' }, location: 'request.path' });
+  }
+  const query = Buffer.from(request.query, 'latin1');
+  for (const finding of findingsIn(scanner, query, URL_FORMS)) {
+    located.push({ finding, where: { part: 'query' }, location: queryLocation(request.query, finding.start) });
+  }
+  if (request.body !== null && request.body.length > 0) {
+    for (const finding of findingsIn(scanner, request.body, request.bodyForms)) {
+      located.push({ finding, where: { part: 'body' }, location: 'request.body' });
+    }
+  }
+  return located;
+}
+
+export interface RedactedRequest {
+  readonly rawHeaders: string[];
+  readonly path: string;
+  readonly query: string;
+  readonly body: Buffer | null;
+}
+
+/** The request with the given findings' spans replaced (by `[REDACTED:<kind>]` markers); the rest untouched. */
+export function redactRequest(request: OutgoingRequest, findings: readonly LocatedFinding[], options: RedactOptions = {}): RedactedRequest {
+  const rawHeaders = [...request.rawHeaders];
+  const headerIndexes = new Set(findings.flatMap((f) => (f.where.part === 'header' ? [f.where.index] : [])));
+  for (const index of headerIndexes) {
+    const inHeader = findings.filter((f) => f.where.part === 'header' && f.where.index === index);
+    rawHeaders[index + 1] = redacted(Buffer.from(rawHeaders[index + 1]!, 'latin1'), inHeader, options).toString('latin1');
+  }
+  const of = (part: RequestPart['part']) => findings.filter((f) => f.where.part === part);
+  return {
+    rawHeaders,
+    path: redacted(Buffer.from(request.path, 'latin1'), of('path'), options).toString('latin1'),
+    query: redacted(Buffer.from(request.query, 'latin1'), of('query'), options).toString('latin1'),
+    body: request.body === null ? null : redacted(request.body, of('body'), options),
+  };
+}
+
+function findingsIn(scanner: Scanner, input: Buffer, forms: EncodedForms): Finding[] {
+  if (input.length === 0) return [];
+  return scanner.mergeMatches(findEncodedMatches(scanner, input, forms));
+}
+
+function redacted(input: Buffer, findings: readonly LocatedFinding[], options: RedactOptions): Buffer {
+  if (findings.length === 0) return input;
+  // Findings of one part came from one merge, so they are sorted and disjoint already; sort defensively.
+  const spans = findings.map((f) => f.finding).sort((a, b) => a.start - b.start);
+  return applyRedactions(input, spans, options);
+}
+
+/** `request.query.<name>` for the parameter holding byte `at` of the query (names are ASCII in practice). */
+function queryLocation(query: string, at: number): string {
+  let start = 0;
+  for (const pair of query.split('&')) {
+    const end = start + pair.length;
+    if (at < end || end === query.length) {
+      const name = decodedName(pair.slice(0, pair.includes('=') ? pair.indexOf('=') : pair.length));
+      return name !== null && PLAIN_NAME.test(name) ? `request.query.${name}` : 'request.query';
+    }
+    start = end + 1;
+  }
+  return 'request.query';
+}
+
+function decodedName(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return null;
+  }
+}
