@@ -101,6 +101,29 @@ export interface UpstreamRewrite {
   readonly body: { readonly bytes: Buffer; readonly complete: boolean } | null;
 }
 
+/** A redactor for one stream of bytes (a body, a WebSocket message): settled output per chunk, the rest at the end. */
+export interface StreamScrubber {
+  push(chunk: Buffer): Buffer[];
+  end(): Buffer[];
+}
+
+/**
+ * How the transport scrubs what flows back to the tool (set by the response-scrub stage; absent: relay
+ * untouched). Redactors record their findings into the context themselves.
+ */
+export interface ResponseScrubPlan {
+  readonly undecodable: 'pass' | 'block';
+  /** A fresh redactor for a response body (JSON-escaped and percent-encoded forms included). */
+  createBodyRedactor(): StreamScrubber;
+  /** A fresh redactor for one WebSocket text message from the server. */
+  createMessageRedactor(): StreamScrubber;
+  /** Client-to-server WebSocket text: scanned for exfiltration (null: not scanned). */
+  readonly clientMessages: {
+    readonly action: 'block' | 'redact' | 'report';
+    createRedactor(onSecret: () => void): StreamScrubber;
+  } | null;
+}
+
 export interface RequestContext {
   readonly requestId: string;
   readonly kind: 'request' | 'connect';
@@ -124,6 +147,7 @@ export interface RequestContext {
   requestBytes: number;
   scrub?: ScrubRecord;
   rewrite?: UpstreamRewrite;
+  responseScrub?: ResponseScrubPlan;
   response?: ResponseRecord;
   refusal?: Refusal;
 }

@@ -25,6 +25,7 @@ export interface OutgoingRequest {
 
 export type RequestPart =
   | { readonly part: 'header'; readonly index: number } // index of the header's name in rawHeaders
+  | { readonly part: 'header-name'; readonly index: number } // a secret AS a header name (`X-ghp_…: 1`)
   | { readonly part: 'path' }
   | { readonly part: 'query' }
   | { readonly part: 'body' };
@@ -44,18 +45,20 @@ const PLAIN_NAME = /^[A-Za-z0-9_.\-[\]]{1,64}$/;
 export function scanRequest(scanner: Scanner, request: OutgoingRequest): LocatedFinding[] {
   const located: LocatedFinding[] = [];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i]!.toLowerCase();
-    const location = PLAIN_NAME.test(name) ? `request.header.${name}` : 'request.header';
-    for (const finding of findingsIn(scanner, Buffer.from(request.rawHeaders[i + 1]!, 'latin1'), HEADER_FORMS)) {
-      located.push({ finding, where: { part: 'header', index: i }, location });
-    }
+    const found = findingsIn(scanner, Buffer.from(request.rawHeaders[i + 1]!, 'latin1'), HEADER_FORMS);
+    if (found.length === 0) continue;
+    // Judged as sent: lower-casing first would hide an `AKIA…` name from its (case-sensitive) rule.
+    const name = request.rawHeaders[i]!;
+    const location = isReportableName(scanner, name) ? `request.header.${name.toLowerCase()}` : 'request.header';
+    for (const finding of found) located.push({ finding, where: { part: 'header', index: i }, location });
   }
+  located.push(...headerNameFindings(scanner, request.rawHeaders));
   for (const finding of findingsIn(scanner, Buffer.from(request.path, 'latin1'), URL_FORMS)) {
     located.push({ finding, where: { part: 'path' }, location: 'request.path' });
   }
   const query = Buffer.from(request.query, 'latin1');
   for (const finding of findingsIn(scanner, query, URL_FORMS)) {
-    located.push({ finding, where: { part: 'query' }, location: queryLocation(request.query, finding.start) });
+    located.push({ finding, where: { part: 'query' }, location: queryLocation(scanner, request.query, finding.start) });
   }
   if (request.body !== null && request.body.length > 0) {
     for (const finding of findingsIn(scanner, request.body, request.bodyForms)) {
@@ -74,15 +77,18 @@ export interface RedactedRequest {
 
 /** The request with the given findings' spans replaced (by `[REDACTED:<kind>]` markers); the rest untouched. */
 export function redactRequest(request: OutgoingRequest, findings: readonly LocatedFinding[], options: RedactOptions = {}): RedactedRequest {
-  const rawHeaders = [...request.rawHeaders];
+  const rawHeaders: string[] = [...request.rawHeaders];
   const headerIndexes = new Set(findings.flatMap((f) => (f.where.part === 'header' ? [f.where.index] : [])));
   for (const index of headerIndexes) {
     const inHeader = findings.filter((f) => f.where.part === 'header' && f.where.index === index);
     rawHeaders[index + 1] = redacted(Buffer.from(rawHeaders[index + 1]!, 'latin1'), inHeader, options).toString('latin1');
   }
+  // A header whose NAME is a secret cannot be rewritten into anything meaningful: it is dropped whole.
+  const namedBySecret = new Set(findings.flatMap((f) => (f.where.part === 'header-name' ? [f.where.index] : [])));
+  const keptHeaders = rawHeaders.filter((_, at) => !namedBySecret.has(at - (at % 2)));
   const of = (part: RequestPart['part']) => findings.filter((f) => f.where.part === part);
   return {
-    rawHeaders,
+    rawHeaders: keptHeaders,
     path: redacted(Buffer.from(request.path, 'latin1'), of('path'), options).toString('latin1'),
     query: redacted(Buffer.from(request.query, 'latin1'), of('query'), options).toString('latin1'),
     body: request.body === null ? null : redacted(request.body, of('body'), options),
@@ -102,17 +108,40 @@ function redacted(input: Buffer, findings: readonly LocatedFinding[], options: R
 }
 
 /** `request.query.<name>` for the parameter holding byte `at` of the query (names are ASCII in practice). */
-function queryLocation(query: string, at: number): string {
+function queryLocation(scanner: Scanner, query: string, at: number): string {
   let start = 0;
   for (const pair of query.split('&')) {
     const end = start + pair.length;
     if (at < end || end === query.length) {
-      const name = decodedName(pair.slice(0, pair.includes('=') ? pair.indexOf('=') : pair.length));
-      return name !== null && PLAIN_NAME.test(name) ? `request.query.${name}` : 'request.query';
+      const equals = pair.indexOf('=');
+      // In a pair without `=`, or inside the name, the secret IS the name: never put it into a location.
+      if (equals < 0 || at < start + equals) return 'request.query';
+      const name = decodedName(pair.slice(0, equals));
+      return name !== null && isReportableName(scanner, name) ? `request.query.${name}` : 'request.query';
     }
     start = end + 1;
   }
   return 'request.query';
+}
+
+/** Header names, one scan over all of them (a line each): a name can carry a secret out as well as a value. */
+function headerNameFindings(scanner: Scanner, rawHeaders: readonly string[]): LocatedFinding[] {
+  const starts: number[] = [];
+  let text = '';
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    starts.push(text.length);
+    text += `${rawHeaders[i]!}\n`;
+  }
+  return scanner.scan(Buffer.from(text, 'latin1')).map((finding) => {
+    let header = 0;
+    while (header + 1 < starts.length && starts[header + 1]! <= finding.start) header += 1;
+    return { finding, where: { part: 'header-name', index: header * 2 }, location: 'request.header-name' };
+  });
+}
+
+/** A plain name that is not itself a secret (`X-ghp_…: …`, `?AKIA…=…` would put one into the audit). */
+function isReportableName(scanner: Scanner, name: string): boolean {
+  return PLAIN_NAME.test(name) && scanner.scan(Buffer.from(name, 'latin1')).length === 0;
 }
 
 function decodedName(raw: string): string | null {

@@ -3,7 +3,7 @@
  * and undoing its Content-Encoding for the scan. Bounded: at most `limit` bytes (plus the chunk that
  * crossed it) are held; the rest stays in the client's stream for the forwarder to relay.
  */
-import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { IncomingMessage } from 'node:http';
 
 export interface HeldBody {
@@ -87,9 +87,16 @@ export function encodeBody(bytes: Buffer, codings: readonly Coding[]): Buffer {
 
 const DECODERS: Record<Coding, (input: Buffer, limit: number) => Buffer> = {
   gzip: (input, limit) => gunzipSync(input, { maxOutputLength: Math.max(1, limit) }),
-  deflate: (input, limit) => inflateSync(input, { maxOutputLength: Math.max(1, limit) }),
+  deflate: (input, limit) => inflateEitherWay(input, limit),
   br: (input, limit) => brotliDecompressSync(input, { maxOutputLength: Math.max(1, limit) }),
 };
+
+/** `deflate` is zlib-wrapped by the spec; some clients send raw deflate under that name. */
+function inflateEitherWay(input: Buffer, limit: number): Buffer {
+  const options = { maxOutputLength: Math.max(1, limit) };
+  const zlibWrapped = input.length >= 2 && (input[0]! & 0x0f) === 8 && ((input[0]! << 8) | input[1]!) % 31 === 0;
+  return zlibWrapped ? inflateSync(input, options) : inflateRawSync(input, options);
+}
 
 const ENCODERS: Record<Coding, (input: Buffer) => Buffer> = {
   gzip: (input) => gzipSync(input),
