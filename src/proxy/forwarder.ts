@@ -5,6 +5,7 @@
  * client waiting.
  */
 import http from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Refusal, RequestContext } from '../pipeline/context.js';
 import type { Forwarder } from '../pipeline/runtime.js';
 import { endToEndHeaders } from './hop-by-hop.js';
@@ -14,6 +15,8 @@ import { openUpstream, timeoutThatEnded, type ForwarderOptions } from './upstrea
 
 export type { ForwarderOptions } from './upstream-request.js';
 import { classifyUpstreamError } from './upstream-errors.js';
+import { ResponseBodyError, setupResponseScrub } from './response-scrub.js';
+import { scrubRecordOf } from '../pipeline/scrub-record.js';
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   return { forward: (ctx) => (ctx.upgradeHead ? forwardWebSocket(ctx, options) : forwardOnce(ctx, options)) };
@@ -28,13 +31,20 @@ async function forwardOnce(ctx: RequestContext, options: ForwarderOptions): Prom
     await sendBody(ctx, upstreamReq);
     const upstreamRes = await responded;
     ctx.timings.upstreamHeadersNs = options.now();
-    relayHead(upstreamRes, res);
+    const body = responseBody(ctx, upstreamRes);
+    if (body === null) {
+      upstreamRes.destroy();
+      return { reason: 'response_undecodable' };
+    }
+    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, body.rawHeaders);
+    // A redactor holds back a tail of the body: the head goes out now, as it would without scrubbing.
+    if (body.stream !== upstreamRes) res.flushHeaders();
     ctx.response = { status: upstreamRes.statusCode ?? 502, bytes: 0 };
     const record = ctx.response;
-    upstreamRes.on('data', (chunk: Buffer) => {
+    body.stream.on('data', (chunk: Buffer) => {
       record.bytes += chunk.length;
     });
-    await relay(upstreamRes, res, 'destination');
+    await relay(body.stream, res, 'destination');
     return null;
   } catch (thrown: unknown) {
     const error = timeoutThatEnded(upstreamReq) ?? thrown;
@@ -43,6 +53,7 @@ async function forwardOnce(ctx: RequestContext, options: ForwarderOptions): Prom
     responded.catch(() => undefined);
     if (res.writableFinished) return null;
     if (error instanceof ClientGoneError) return { reason: 'client_aborted' };
+    if (error instanceof ResponseBodyError) return responseBodyRefusal(error);
     return classifyUpstreamError(error, res.headersSent);
   }
 }
@@ -77,7 +88,28 @@ async function sendBody(ctx: RequestContext, upstreamReq: http.ClientRequest): P
   await relay(req, upstreamReq, 'source');
 }
 
-function relayHead(upstreamRes: http.IncomingMessage, res: http.ServerResponse): void {
-  const headers = endToEndHeaders(upstreamRes.rawHeaders);
-  res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
+/**
+ * What goes back to the client: the upstream's body as is, or — when the tool's responses are scrubbed —
+ * decoded and redacted as it streams (response-scrub.ts). Null: a coding that cannot be decoded, refused.
+ */
+function responseBody(ctx: RequestContext, upstreamRes: http.IncomingMessage): { rawHeaders: string[]; stream: Readable } | null {
+  const passed = endToEndHeaders(upstreamRes.rawHeaders);
+  const plan = ctx.responseScrub;
+  if (plan === undefined) return { rawHeaders: passed, stream: upstreamRes };
+  const setup = setupResponseScrub(ctx.method, upstreamRes, passed, {
+    createRedactor: () => plan.createBodyRedactor(),
+    undecodable: plan.undecodable,
+  });
+  const record = scrubRecordOf(ctx);
+  if (setup.kind === 'refuse') {
+    record.responseBody = 'undecodable';
+    return null;
+  }
+  record.responseBody = setup.handling;
+  return setup.kind === 'relay' ? { rawHeaders: passed, stream: upstreamRes } : { rawHeaders: setup.rawHeaders, stream: setup.body };
+}
+
+function responseBodyRefusal(error: ResponseBodyError): Refusal {
+  const reason = error.code === 'RESPONSE_TOO_LARGE' ? 'response_too_large' : 'response_undecodable';
+  return { reason, detail: error.message };
 }

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { RequestContext } from '../pipeline/context.js';
 import { endToEndHeaders } from './hop-by-hop.js';
+import { scrubbableAcceptEncoding } from './content-coding.js';
 import { UpstreamTimeoutError } from './upstream-errors.js';
 import type { UpstreamAgents } from './upstream-agents.js';
 
@@ -28,6 +29,7 @@ export function openUpstream(ctx: RequestContext, options: ForwarderOptions, ext
   const rewrite = ctx.rewrite;
   const replacedBody = rewrite?.body?.complete === true ? rewrite.body.bytes : null;
   const headers = endToEndHeaders(rewrite?.rawHeaders ?? ctx.req.rawHeaders);
+  if (ctx.responseScrub !== undefined) offerOnlyDecodableCodings(headers);
   headers.unshift('Host', hostHeader(target.scheme, target.host, target.port));
   if (replacedBody === null) headers.push(...bodyFraming(ctx.req), ...extraHeaders);
   else headers.splice(0, headers.length, ...withContentLength(headers, replacedBody.length), ...extraHeaders);
@@ -55,6 +57,13 @@ export function openUpstream(ctx: RequestContext, options: ForwarderOptions, ext
  */
 function bodyFraming(req: http.IncomingMessage): string[] {
   return req.headers['transfer-encoding'] === undefined ? [] : ['Transfer-Encoding', 'chunked'];
+}
+
+/** A scrubbed response must be decoded first: ask only for codings we can decode (no zstd). */
+function offerOnlyDecodableCodings(headers: string[]): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === 'accept-encoding') headers[i + 1] = scrubbableAcceptEncoding(headers[i + 1]) ?? 'identity';
+  }
 }
 
 /** The exfiltration guard held the whole body (and may have redacted it): it goes with its own length. */

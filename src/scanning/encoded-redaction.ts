@@ -6,7 +6,7 @@
  * re-serialise), so invalid JSON, key order and whitespace survive, and a span that ends inside an
  * escape is widened to the whole escape so the output stays well-formed.
  */
-import { decodeView, jsonEscape, percentEscape, rawSpan, type DecodedView } from './decoded-view.js';
+import { decodeView, decodedIndexAt, jsonEscape, percentEscape, rawSpan, unitAround, type DecodedView } from './decoded-view.js';
 import { applyRedactions, type RedactOptions, type RedactResult } from './redaction.js';
 import type { RuleMatch } from './rule-matcher.js';
 import type { Scanner } from './scanner.js';
@@ -18,15 +18,35 @@ export interface EncodedForms {
   readonly percent?: boolean;
 }
 
+/** The decoded views of one input (null: that form is off, or the input holds none of its escapes). */
+export interface EncodedViews {
+  readonly json: DecodedView | null;
+  readonly percent: DecodedView | null;
+}
+
 const BACKSLASH = 0x5c;
 const PERCENT = 0x25;
 
+export function encodedViews(input: Buffer, forms: EncodedForms = {}): EncodedViews {
+  return {
+    json: forms.json === false ? null : decodeView(input, jsonEscape, BACKSLASH),
+    percent: forms.percent === true ? decodeView(input, percentEscape, PERCENT) : null,
+  };
+}
+
 export function findEncodedMatches(scanner: Scanner, input: Buffer, forms: EncodedForms = {}): RuleMatch[] {
-  const jsonView = forms.json === false ? null : decodeView(input, jsonEscape, BACKSLASH);
-  const percentView = forms.percent === true ? decodeView(input, percentEscape, PERCENT) : null;
-  const raw = scanner.matches(input);
-  const widened = jsonView === null ? raw : raw.map((match) => widenedToEscapes(match, jsonView));
-  return [...widened, ...viewMatches(scanner, jsonView), ...viewMatches(scanner, percentView)];
+  return matchesThroughViews(scanner, input, encodedViews(input, forms));
+}
+
+/**
+ * Matches in the raw bytes and in each view, at raw offsets, ignoring those whose raw match starts before
+ * `minMatchStart` (which must be a unit boundary: see unitStartIn).
+ */
+export function matchesThroughViews(scanner: Scanner, input: Buffer, views: EncodedViews, minMatchStart = 0): RuleMatch[] {
+  const raw = scanner.matches(input, minMatchStart);
+  const { json } = views;
+  const widened = json === null ? raw : raw.map((match) => widenedToEscapes(match, json));
+  return [...widened, ...viewMatches(scanner, views.json, minMatchStart), ...viewMatches(scanner, views.percent, minMatchStart)];
 }
 
 export function redactEncoded(scanner: Scanner, input: Buffer, forms: EncodedForms = {}, options: RedactOptions = {}): RedactResult {
@@ -34,9 +54,19 @@ export function redactEncoded(scanner: Scanner, input: Buffer, forms: EncodedFor
   return { output: applyRedactions(input, findings, options), findings };
 }
 
-function viewMatches(scanner: Scanner, view: DecodedView | null): RuleMatch[] {
+/**
+ * The start of the escape containing raw offset `at` in either view, or `at` when it lies between units.
+ * JSON and percent escapes never overlap (neither can start inside the other: `\` is no hex digit, `%`
+ * no JSON escape character), so one step back suffices.
+ */
+export function unitStartIn(views: EncodedViews, at: number): number {
+  const afterJson = views.json === null ? at : unitAround(views.json, at)[0];
+  return views.percent === null ? afterJson : unitAround(views.percent, afterJson)[0];
+}
+
+function viewMatches(scanner: Scanner, view: DecodedView | null, minRawStart: number): RuleMatch[] {
   if (view === null) return [];
-  return scanner.matches(view.bytes).map((match) => {
+  return scanner.matches(view.bytes, decodedIndexAt(view, minRawStart)).map((match) => {
     const [matchStart, matchEnd] = rawSpan(view, match.matchStart, match.matchEnd);
     const [start, end] = rawSpan(view, match.start, match.end);
     return { ...match, matchStart, matchEnd, start, end };
@@ -48,16 +78,4 @@ function widenedToEscapes(match: RuleMatch, view: DecodedView): RuleMatch {
   const start = unitAround(view, match.start)[0];
   const end = match.end > 0 ? unitAround(view, match.end - 1)[1] : match.end;
   return start === match.start && end === match.end ? match : { ...match, start, end };
-}
-
-/** The raw unit (an escape sequence or a single byte) containing raw offset `at`. */
-function unitAround(view: DecodedView, at: number): [number, number] {
-  let low = 0;
-  let high = view.rawStart.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (view.rawStart[middle]! <= at) low = middle;
-    else high = middle - 1;
-  }
-  return [view.rawStart[low]!, view.rawEnd[low]!];
 }

@@ -20,3 +20,10 @@ export { redactEncoded, findEncodedMatches, type EncodedForms } from './encoded-
 export { createJsonLinesRedactStream, JsonLinesRedactor, type JsonLinesOptions } from './json-lines-redactor.js';
 export { githubCrc32, jwtShape, base62Crc32 } from './validators.js';
 export { shannonEntropy } from './entropy.js';
+export { rawMatcher, redactorTransform, type ChunkRedactor, type RoundScan, type StreamMatcher } from './stream-redactor.js';
+export {
+  createEncodedRedactStream,
+  createEncodedStreamRedactor,
+  encodedMatcher,
+  type EncodedStreamRedactOptions,
+} from './encoded-stream-redactor.js';

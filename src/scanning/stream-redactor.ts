@@ -9,9 +9,14 @@
  * were decided in the round before. Because every start position is tried (rule-matcher.ts), where a
  * round begins does not change what is found.
  *
+ * What a round scans with is a StreamMatcher: the scanner on raw bytes, or one that also reads decoded
+ * views (encoded-stream-redactor.ts). The latter says how far back its tail reaches (an escape is up to
+ * six bytes per decoded byte) and where escapes begin, so that no cut and no context splits one.
+ *
  * Memory stays bounded even for input made entirely of overlapping matches (which could otherwise hold
  * back the cut forever): past `maxHeldBytes` the cut is forced, the part of a straddling secret before it
- * is redacted, and the rest is carried into the next round and redacted there as a continuation.
+ * is redacted (and reported), and the rest is carried into the next round and redacted there as a
+ * continuation.
  */
 import { Transform } from 'node:stream';
 import type { Finding } from './findings.js';
@@ -26,9 +31,35 @@ export interface StreamRedactOptions extends RedactOptions {
   readonly onFinding?: (finding: Finding) => void;
 }
 
+/** What each round scans with: the scanner on raw bytes, or one that also reads encoded forms. */
+export interface StreamMatcher {
+  /** The most bytes a round may hold back behind its cut limit (sizes the memory bound). */
+  readonly maxTailBytes: number;
+  scan(input: Buffer, minMatchStart: number): RoundScan;
+}
+
+/** One round's scan of the held input (`input` starts at a unit boundary of the stream). */
+export interface RoundScan {
+  /** Accepted matches whose match starts at or after `minMatchStart`, at offsets into the input. */
+  readonly matches: readonly RuleMatch[];
+  /** Highest cut of a non-final round: a match starting before it was decided by bytes already held. */
+  readonly cutLimit: number;
+  /** Where a cut at `at` moves back to so it splits no escape sequence (`at` itself for plain bytes). */
+  unitStart(at: number): number;
+}
+
+/** The scanner on raw bytes: every byte is its own unit, and a tail of scanner.tailBytes decides every match. */
+export function rawMatcher(scanner: Scanner): StreamMatcher {
+  const tail = scanner.tailBytes;
+  return {
+    maxTailBytes: tail,
+    scan: (input, minMatchStart) => ({ matches: scanner.matches(input, minMatchStart), cutLimit: Math.max(0, input.length - tail), unitStart: (at) => at }),
+  };
+}
+
 const DEFAULT_SLICE_BYTES = 64 * 1024;
-// `\b` and multiline `^` look one byte back; four bytes keep a whole UTF-8 character.
-const CONTEXT_BYTES = 4;
+// `\b` and multiline `^` look one byte (one unit) back; four keep a whole UTF-8 character.
+const CONTEXT_UNITS = 4;
 const EMPTY = Buffer.alloc(0);
 
 export class StreamRedactor implements ChunkRedactor {
@@ -42,16 +73,25 @@ export class StreamRedactor implements ChunkRedactor {
   private readonly sliceBytes: number;
   private readonly scanAtBytes: number;
   private readonly maxHeldBytes: number;
+  /** Undecided bytes that trigger the next round. */
+  private roundAtBytes: number;
 
   constructor(
     private readonly scanner: Scanner,
     private readonly options: StreamRedactOptions = {},
+    private readonly matcher: StreamMatcher = rawMatcher(scanner),
   ) {
-    const tail = scanner.tailBytes;
+    const tail = matcher.maxTailBytes;
     this.sliceBytes = Math.max(options.sliceBytes ?? DEFAULT_SLICE_BYTES, tail);
     // Scanning only once at least a tail's worth can be emitted bounds the rescanning of held bytes to 2x.
-    this.scanAtBytes = 2 * tail;
+    this.scanAtBytes = 2 * scanner.tailBytes;
+    this.roundAtBytes = this.scanAtBytes;
     this.maxHeldBytes = 2 * tail + 2 * this.sliceBytes;
+  }
+
+  /** Bytes held now (undecided input plus a few bytes of context): bounded, whatever flows through. */
+  get heldBytes(): number {
+    return this.pending.length;
   }
 
   /** Feeds a chunk; returns the redacted output that is settled so far (possibly none). */
@@ -61,7 +101,7 @@ export class StreamRedactor implements ChunkRedactor {
       const slice = chunk.subarray(offset, offset + this.sliceBytes);
       // Always a copy: the caller may reuse its chunk once push() returns.
       this.pending = Buffer.concat([this.pending, slice]);
-      if (this.pending.length - this.contextBytes >= this.scanAtBytes) this.round(false, out);
+      if (this.pending.length - this.contextBytes >= this.roundAtBytes) this.round(false, out);
     }
     return out;
   }
@@ -76,26 +116,34 @@ export class StreamRedactor implements ChunkRedactor {
   private round(final: boolean, out: Buffer[]): void {
     const input = this.pending;
     const from = this.contextBytes;
-    const base = this.pendingOffset;
-    const matches = this.scanner.matches(input, from);
-    let cut = final ? input.length : settledCut(matches, input.length - this.scanner.tailBytes);
+    const scan = this.matcher.scan(input, from);
+    let cut = final ? input.length : settledCut(scan);
     const forced = !final && input.length - cut > this.maxHeldBytes;
-    if (forced) cut = input.length - this.scanner.tailBytes;
-    if (cut <= from) return;
-    const settled = matches.filter((m) => m.matchEnd <= cut);
-    for (const finding of this.scanner.mergeMatches(settled)) {
+    if (forced) cut = scan.unitStart(scan.cutLimit);
+    if (cut > from) {
+      // A forced cut may go through matches: each is reported now, redacted now and, past the cut, later.
+      const cutThrough = forced ? scan.matches.filter((m) => m.matchStart < cut && m.matchEnd > cut) : [];
+      this.emit(input, cut, scan.matches.filter((m) => m.matchEnd <= cut), cutThrough, out);
+      const keepFrom = contextStart(cut, scan);
+      this.pending = Buffer.from(input.subarray(keepFrom));
+      this.contextBytes = cut - keepFrom;
+      this.pendingOffset += keepFrom;
+    }
+    // Held bytes are rescanned next round: wait for at least as many new ones (at most the memory bound).
+    this.roundAtBytes = Math.min(Math.max(this.scanAtBytes, 2 * (this.pending.length - this.contextBytes)), this.maxHeldBytes);
+  }
+
+  /** Reports this round's matches and writes out input[from, cut) with every secret span in it redacted. */
+  private emit(input: Buffer, cut: number, settled: readonly RuleMatch[], cutThrough: readonly RuleMatch[], out: Buffer[]): void {
+    const from = this.contextBytes;
+    const base = this.pendingOffset;
+    for (const finding of this.scanner.mergeMatches([...settled, ...cutThrough])) {
       this.options.onFinding?.({ ...finding, start: finding.start + base, end: finding.end + base });
     }
-    // A forced cut may go through matches: each secret is redacted now and, past the cut, in later rounds.
-    const cutThrough = forced ? matches.filter((m) => m.matchStart < cut && m.matchEnd > cut).map((m) => shifted(m, base)) : [];
-    const carried = [...this.carried, ...cutThrough];
+    const carried = [...this.carried, ...cutThrough.map((m) => shifted(m, base))];
     const toRedact = [...settled, ...carried.map((m) => shifted(m, -base))].filter((m) => m.start < cut).map((m) => clipped(m, from, cut));
     out.push(applyRedactions(input.subarray(0, cut), this.scanner.mergeMatches(toRedact), this.options).subarray(from));
     this.carried = carried.filter((m) => m.end > base + cut);
-    const keepFrom = Math.max(0, cut - CONTEXT_BYTES);
-    this.pending = Buffer.from(input.subarray(keepFrom));
-    this.contextBytes = cut - keepFrom;
-    this.pendingOffset = base + keepFrom;
   }
 }
 
@@ -108,15 +156,23 @@ function clipped(match: RuleMatch, from: number, cut: number): RuleMatch {
 }
 
 /**
- * Moves the cut back to the start of any match that straddles it. One pass in order of decreasing start
- * suffices: a match that ended before the cut cannot straddle a cut moved to a start at or before its own.
+ * The cut limit, moved back to the start of any match that straddles it and out of any escape it would
+ * split. One pass in order of decreasing start suffices: a match that ended before the cut cannot
+ * straddle a cut moved to (the unit start of) a start at or before its own.
  */
-function settledCut(matches: readonly RuleMatch[], initial: number): number {
-  let cut = initial;
-  for (const match of [...matches].sort((a, b) => b.matchStart - a.matchStart)) {
-    if (match.matchStart < cut && match.matchEnd > cut) cut = match.matchStart;
+function settledCut(scan: RoundScan): number {
+  let cut = scan.unitStart(scan.cutLimit);
+  for (const match of [...scan.matches].sort((a, b) => b.matchStart - a.matchStart)) {
+    if (match.matchStart < cut && match.matchEnd > cut) cut = scan.unitStart(match.matchStart);
   }
   return cut;
+}
+
+/** Where the next round's input begins: CONTEXT_UNITS whole units before the cut (fewer at the stream start). */
+function contextStart(cut: number, scan: RoundScan): number {
+  let start = cut;
+  for (let unit = 0; unit < CONTEXT_UNITS && start > 0; unit++) start = scan.unitStart(start - 1);
+  return start;
 }
 
 /** Anything that turns chunks into settled output and flushes at the end. */

@@ -127,7 +127,7 @@ describe('what is not exfiltration', () => {
     const response = await curl('https://api.example.test/v1/user', { ...through('BLOCKER'), args: ['-H', `Authorization: Bearer ${GITHUB_TOKEN}`] });
     expect(response.status).toBe(200);
     expect(backend.requests.at(-1)?.headers.authorization).toBe(`Bearer ${GITHUB_TOKEN}`);
-    expect(lastEvent().scrub).toBeNull();
+    expect(lastEvent().scrub?.findings).toEqual([]);
     expectNoSecretLogged();
   });
 
@@ -189,7 +189,9 @@ describe('report mode', () => {
     const response = await post('WATCHER', 'https://api.example.test/v1/notes', body);
     expect(response.status).toBe(200);
     expect(backend.requests.at(-1)?.body).toBe(body);
-    expect(lastEvent().scrub?.findings).toEqual([expect.objectContaining({ action: 'would_block', kind: 'aws_access_key_id' })]);
+    // (The backend echoes the body back: that copy is redacted on its way to the tool, a separate finding.)
+    const requestSide = lastEvent().scrub?.findings.filter((f) => f.location.startsWith('request.'));
+    expect(requestSide).toEqual([expect.objectContaining({ action: 'would_block', kind: 'aws_access_key_id', location: 'request.body' })]);
     expectNoSecretLogged();
   });
 });

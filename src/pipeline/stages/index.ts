@@ -2,7 +2,8 @@
  * THE ordered stage lists. Reading these two arrays tells the whole story of a request; the README's
  * pipeline diagram mirrors them (including each stage's refusal branch).
  *
- *   request:  identify → target → policy → audit-gate → destination → credentials → exfiltration → forward
+ *   request:  identify → target → policy → audit-gate → destination → credentials → exfiltration →
+ *             response-scrub → forward
  *   CONNECT:  identify → connect-target → connect-policy → audit-gate   (then the tunnel opens)
  *
  * Order matters: identity before policy (the policy is per tool); policy before the SSRF lookup (no DNS
@@ -16,6 +17,7 @@ import { connectPolicyStage, connectTargetStage } from './connect.js';
 import { credentialsStage } from './credentials.js';
 import { destinationStage } from './destination.js';
 import { exfiltrationStage } from './exfiltration.js';
+import { responseScrubStage } from './response-scrub.js';
 import { forwardStage } from './forward.js';
 import { identifyStage } from './identify.js';
 import { policyStage } from './policy.js';
@@ -29,6 +31,7 @@ export const REQUEST_STAGES: readonly Stage[] = Object.freeze([
   destinationStage,
   credentialsStage,
   exfiltrationStage,
+  responseScrubStage,
   forwardStage,
 ]);
 

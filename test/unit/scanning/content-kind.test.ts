@@ -4,7 +4,7 @@
  * hides secrets (JSON escapes, percent-encoding, or both when the type does not say).
  */
 import { describe, expect, it } from 'vitest';
-import { contentKind, encodedFormsFor, type ContentKind } from '../../../src/scanning/content-kind.js';
+import { contentKind, type ContentKind } from '../../../src/scanning/content-kind.js';
 
 describe('contentKind', () => {
   it.each<[string | undefined, ContentKind]>([
@@ -71,29 +71,5 @@ describe('contentKind', () => {
     ['application/vnd.example+proto; charset=binary', 'binary'],
   ])('%j is %s', (contentType, kind) => {
     expect(contentKind(contentType)).toBe(kind);
-  });
-});
-
-describe('encodedFormsFor', () => {
-  const JSON_ONLY = { json: true, percent: false };
-  const PERCENT_ONLY = { json: false, percent: true };
-  const BOTH = { json: true, percent: true };
-  it.each<[string | undefined, { json: boolean; percent: boolean }]>([
-    ['application/x-www-form-urlencoded', PERCENT_ONLY],
-    ['Application/X-WWW-Form-Urlencoded; charset=UTF-8', PERCENT_ONLY],
-    ['application/json', JSON_ONLY],
-    ['application/json; charset=utf-8', JSON_ONLY],
-    ['APPLICATION/JSON', JSON_ONLY],
-    ['application/vnd.api+json', JSON_ONLY],
-    ['application/x-ndjson', JSON_ONLY],
-    ['text/event-stream', JSON_ONLY],
-    // The type does not say: look through both.
-    [undefined, BOTH],
-    ['', BOTH],
-    ['text/plain', BOTH],
-    ['multipart/form-data; boundary=x', BOTH],
-    ['application/xml', BOTH],
-  ])('%j → %j', (contentType, forms) => {
-    expect(encodedFormsFor(contentType)).toEqual(forms);
   });
 });

@@ -113,6 +113,24 @@ describe('StreamRedactor', () => {
   });
 });
 
+describe('StreamRedactor forced cuts', () => {
+  it('reports, once each, the secrets a forced cut goes through', () => {
+    // Each match runs over the next secret, so the cut can only ever be forced through the chain.
+    const chained = scannerOf('acme', [{ id: 'acme-key-chain', kind: 'key', regex: '(key[0-9])[a-z0-9]{0,8}', secretGroup: 1, keywords: ['key'], maxLength: 12 }]);
+    const input = Buffer.from('key1a'.repeat(20_000));
+    const findings: Finding[] = [];
+    const redactor = new StreamRedactor(chained, { sliceBytes: 1024, onFinding: (finding) => findings.push(finding) });
+    let maxHeld = 0;
+    for (let offset = 0; offset < input.length; offset += 1000) {
+      redactor.push(input.subarray(offset, offset + 1000));
+      maxHeld = Math.max(maxHeld, redactor.heldBytes);
+    }
+    redactor.end();
+    expect(maxHeld).toBeLessThan(2 * chained.tailBytes + 3 * 1024);
+    expect(findings).toEqual(chained.scan(input));
+  });
+});
+
 describe('createRedactStream', () => {
   it('is a Transform that redacts across the chunks of a real stream pipeline', async () => {
     const collected: Buffer[] = [];

@@ -1,0 +1,164 @@
+/**
+ * Undoing a response's content codings as it streams, so the scanner sees the text the client would.
+ *
+ * gzip (x-gzip), deflate and br are decoded with node:zlib streams; stacked codings in reverse order of
+ * application. Anything else (zstd, compress, an unknown token) is undecodable: the caller passes the
+ * body unscanned (flagged) or refuses it. "deflate" is meant to be zlib-wrapped (RFC 9110 §8.4.1.2) but
+ * some servers send raw deflate: the first two bytes tell which.
+ *
+ * Memory stays constant: node:zlib stops inflating while its output is unread (even inside one input
+ * chunk; a 421-byte brotli body that inflates to 256 MiB holds ~16 KiB), and each stage below honours
+ * backpressure. What streaming cannot bound is the work: a tiny body that inflates without end would
+ * keep the scanner and the client busy, so decoded bytes are capped (`maxDecodedBytes`).
+ */
+import { Duplex, Transform } from 'node:stream';
+import zlib from 'node:zlib';
+
+export type ContentCoding = 'gzip' | 'deflate' | 'br';
+
+/** A failure of the body itself, after its head went out: the forwarder cuts the connection. */
+export class ResponseBodyError extends Error {
+  constructor(
+    readonly code: 'RESPONSE_UNDECODABLE' | 'RESPONSE_TOO_LARGE',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ResponseBodyError';
+  }
+}
+
+const CODINGS: Readonly<Record<string, ContentCoding>> = { gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', br: 'br' };
+
+export type CodingList = { readonly ok: true; readonly codings: readonly ContentCoding[] } | { readonly ok: false };
+
+/**
+ * The codings named by header values (several lines of one list header concatenate), in the order they
+ * were applied. `identity` and `chunked` (Node's parser removes that framing) are no codings.
+ */
+export function parseCodings(values: readonly string[]): CodingList {
+  const codings: ContentCoding[] = [];
+  for (const value of values) {
+    for (const token of value.split(',')) {
+      const name = token.split(';', 1)[0]!.trim().toLowerCase();
+      if (name === '' || name === 'identity' || name === 'chunked') continue;
+      const coding = CODINGS[name];
+      if (coding === undefined) return { ok: false };
+      codings.push(coding);
+    }
+  }
+  return { ok: true, codings };
+}
+
+/**
+ * Request side: an Accept-Encoding value reduced to the codings we decode, members otherwise as the
+ * client wrote them (q-values kept). `*` goes too: it would invite zstd. If nothing is left the upstream
+ * is asked for identity. An absent header stays absent (servers then send identity in practice; one that
+ * does not meets the undecodable setting).
+ */
+export function scrubbableAcceptEncoding(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const kept = value
+    .split(',')
+    .map((member) => member.trim())
+    .filter((member) => {
+      const name = member.split(';', 1)[0]!.trim().toLowerCase();
+      return name === 'identity' || CODINGS[name] !== undefined;
+    });
+  return kept.length === 0 ? 'identity' : kept.join(', ');
+}
+
+/** zlib format: CM 8 (deflate), a window of at most 32 KiB, header checksum; a preset dictionary is not HTTP. */
+function isZlibHeader(head: Buffer): boolean {
+  if (head.length < 2) return true;
+  const cmf = head[0]!;
+  const flg = head[1]!;
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && (flg & 0x20) === 0 && ((cmf << 8) | flg) % 31 === 0;
+}
+
+const OPENERS: Readonly<Record<ContentCoding, { readonly sniff: number; readonly open: (head: Buffer) => Transform }>> = {
+  gzip: { sniff: 1, open: () => zlib.createGunzip() },
+  deflate: { sniff: 2, open: (head) => (isZlibHeader(head) ? zlib.createInflate() : zlib.createInflateRaw()) },
+  br: { sniff: 1, open: () => zlib.createBrotliDecompress() },
+};
+
+export function createDecoder(coding: ContentCoding): Duplex {
+  const { sniff, open } = OPENERS[coding];
+  return new LazyDecoder(sniff, open);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A decoder opened on the first bytes of the body: raw and zlib deflate are told apart by them, and an
+ * empty body (some servers label even an empty body gzip) decodes to nothing instead of failing as a
+ * truncated stream. Backpressure both ways: a write completes when the inner decoder took it, and the
+ * inner decoder is paused while this stream's reader is full.
+ */
+class LazyDecoder extends Duplex {
+  private inner: Transform | null = null;
+  private head: Buffer = EMPTY;
+
+  constructor(
+    private readonly sniffBytes: number,
+    private readonly open: (head: Buffer) => Transform,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.inner !== null) {
+      this.inner.write(chunk, callback);
+      return;
+    }
+    this.head = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk]);
+    if (this.head.length < this.sniffBytes) return callback();
+    this.start().write(this.head, callback);
+    this.head = EMPTY;
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.inner === null && this.head.length === 0) {
+      this.push(null);
+      return callback();
+    }
+    const inner = this.inner ?? this.start();
+    if (this.head.length > 0) inner.write(this.head);
+    this.head = EMPTY;
+    inner.end();
+    callback();
+  }
+
+  override _read(): void {
+    this.inner?.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.inner?.destroy();
+    callback(error);
+  }
+
+  private start(): Transform {
+    const inner = this.open(this.head);
+    inner.on('data', (decoded: Buffer) => {
+      if (!this.push(decoded)) inner.pause();
+    });
+    inner.once('end', () => this.push(null));
+    // `on`, not `once`: a decoder may report more than one failure, and none may go unheard.
+    inner.on('error', (error) => this.destroy(error));
+    this.inner = inner;
+    return inner;
+  }
+}
+
+/** Passes bytes through until more than `maxBytes` went by, then fails with RESPONSE_TOO_LARGE. */
+export function decodedSizeGuard(maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen <= maxBytes) return callback(null, chunk);
+      callback(new ResponseBodyError('RESPONSE_TOO_LARGE', `the decoded response body exceeds ${maxBytes} bytes`));
+    },
+  });
+}
