@@ -59,6 +59,7 @@ export const ERROR_CATALOGUE = {
   upstream_tls_failed: { status: 502, error: 'upstream_error', summary: 'the upstream certificate did not verify' },
   upstream_reset: { status: 502, error: 'upstream_error', summary: 'the upstream closed the connection mid-response' },
   response_undecodable: { status: 502, error: 'upstream_error', summary: 'the response encoding cannot be decoded for secret scrubbing' },
+  websocket_unscannable: { status: 502, error: 'upstream_error', summary: 'a WebSocket frame could not be scanned (compressed or malformed); the connection was closed' },
   response_too_large: { status: 502, error: 'upstream_error', summary: 'the response decodes to more than the scrubber accepts (decompression bomb guard)' },
   upstream_timeout: { status: 504, error: 'upstream_error', summary: 'the upstream did not answer in time' },
   // the proxy itself

@@ -112,11 +112,14 @@ export interface StreamScrubber {
  * untouched). Redactors record their findings into the context themselves.
  */
 export interface ResponseScrubPlan {
-  readonly undecodable: 'pass' | 'block';
-  /** A fresh redactor for a response body (JSON-escaped and percent-encoded forms included). */
-  createBodyRedactor(): StreamScrubber;
-  /** A fresh redactor for one WebSocket text message from the server. */
-  createMessageRedactor(): StreamScrubber;
+  /** Redaction of what comes back (null: `scrub.responses: off`). */
+  readonly responses: {
+    readonly undecodable: 'pass' | 'block';
+    /** A fresh redactor for a response body (JSON-escaped and percent-encoded forms included). */
+    createBodyRedactor(): StreamScrubber;
+    /** A fresh redactor for one WebSocket text message from the server. */
+    createMessageRedactor(): StreamScrubber;
+  } | null;
   /** Client-to-server WebSocket text: scanned for exfiltration (null: not scanned). */
   readonly clientMessages: {
     readonly action: 'block' | 'redact' | 'report';

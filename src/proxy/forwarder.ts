@@ -94,8 +94,8 @@ async function sendBody(ctx: RequestContext, upstreamReq: http.ClientRequest): P
  */
 function responseBody(ctx: RequestContext, upstreamRes: http.IncomingMessage): { rawHeaders: string[]; stream: Readable } | null {
   const passed = endToEndHeaders(upstreamRes.rawHeaders);
-  const plan = ctx.responseScrub;
-  if (plan === undefined) return { rawHeaders: passed, stream: upstreamRes };
+  const plan = ctx.responseScrub?.responses;
+  if (plan === undefined || plan === null) return { rawHeaders: passed, stream: upstreamRes };
   const setup = setupResponseScrub(ctx.method, upstreamRes, passed, {
     createRedactor: () => plan.createBodyRedactor(),
     undecodable: plan.undecodable,

@@ -10,6 +10,7 @@ import { TLSSocket } from 'node:tls';
 import type { RequestContext } from '../pipeline/context.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { scrubbableAcceptEncoding } from './content-coding.js';
+import { stripExtensionsOffer } from './websocket-scrub.js';
 import { UpstreamTimeoutError } from './upstream-errors.js';
 import type { UpstreamAgents } from './upstream-agents.js';
 
@@ -28,8 +29,10 @@ export function openUpstream(ctx: RequestContext, options: ForwarderOptions, ext
   const isHttps = target.scheme === 'https';
   const rewrite = ctx.rewrite;
   const replacedBody = rewrite?.body?.complete === true ? rewrite.body.bytes : null;
-  const headers = endToEndHeaders(rewrite?.rawHeaders ?? ctx.req.rawHeaders);
-  if (ctx.responseScrub !== undefined) offerOnlyDecodableCodings(headers);
+  let headers = endToEndHeaders(rewrite?.rawHeaders ?? ctx.req.rawHeaders);
+  // Scrubbed WebSocket frames must be readable: no permessage-deflate may be negotiated.
+  if (ctx.upgradeHead !== null && ctx.responseScrub !== undefined) headers = stripExtensionsOffer(headers);
+  if (ctx.responseScrub?.responses) offerOnlyDecodableCodings(headers);
   headers.unshift('Host', hostHeader(target.scheme, target.host, target.port));
   if (replacedBody === null) headers.push(...bodyFraming(ctx.req), ...extraHeaders);
   else headers.splice(0, headers.length, ...withContentLength(headers, replacedBody.length), ...extraHeaders);

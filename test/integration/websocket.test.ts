@@ -1,6 +1,7 @@
 /**
  * WebSocket upgrades through the proxy (undici's WebSocket over a CONNECT tunnel, a `ws` echo server
- * behind TLS): the upgrade is judged like any request (GET + path), spliced after the 101, and audited.
+ * behind TLS): the upgrade is judged like any request (GET + path), spliced after the 101, and audited;
+ * text frames are scrubbed both ways — the server's redacted, the client's judged for exfiltration.
  */
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,9 @@ import { makeBackendPki } from '../helpers/pki.js';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.js';
 
 const SECRET = 'ws-tool-Secr3t-77aa88bb99cc';
+const REDACTING_SECRET = 'ws-redact-Secr3t-11dd22ee33ff';
+const GITHUB_TOKEN = 'ghp_R7c2Lq9XvB4nT8mK1pZs6YwH3dF0aJ5eGu2N';
+let received: string[] = [];
 let server: https.Server;
 let upgradeHeaders: Record<string, string | string[] | undefined>[] = [];
 let proxy: TestProxy;
@@ -23,7 +27,10 @@ beforeAll(async () => {
   const wss = new WebSocketServer({ server });
   wss.on('connection', (socket, req) => {
     upgradeHeaders.push(req.headers);
-    socket.on('message', (data) => socket.send(`echo:${String(data)}`));
+    socket.on('message', (data) => {
+      received.push(String(data));
+      socket.send(String(data) === 'leak' ? `your token is ${GITHUB_TOKEN}, keep it safe` : `echo:${String(data)}`);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -41,8 +48,12 @@ tools:
       - host: api.example.test
         methods: [GET]
         paths: ["/socket/**"]
+  redacting:
+    secretEnv: WS_REDACT_SECRET
+    allow: [{ host: api.example.test }]
+    scrub: { requests: redact, markers: plain }
 `,
-    { env: { WS_SECRET: SECRET } },
+    { env: { WS_SECRET: SECRET, WS_REDACT_SECRET: REDACTING_SECRET } },
   );
   agent = new ProxyAgent({ uri: proxy.url('socket', SECRET), requestTls: { ca: readFileSync(proxy.caCert, 'utf8') } });
 });
@@ -54,9 +65,9 @@ afterAll(async () => {
   server?.close();
 });
 
-function open(url: string): Promise<{ ws: WebSocket; opened: boolean }> {
+function open(url: string, dispatcher: ProxyAgent = agent): Promise<{ ws: WebSocket; opened: boolean }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { dispatcher: agent });
+    const ws = new WebSocket(url, { dispatcher });
     ws.addEventListener('open', () => resolve({ ws, opened: true }));
     ws.addEventListener('error', () => resolve({ ws, opened: false }));
   });
@@ -88,5 +99,55 @@ describe('WebSocket upgrades', () => {
     expect(opened).toBe(false);
     expect(upgradeHeaders).toHaveLength(0);
     await expect.poll(() => proxy.auditEvents().find((e) => e.request.path === '/admin/socket')?.decision.reason).toBe('path_not_allowed');
+  });
+});
+
+describe('WebSocket scrubbing', () => {
+  function nextMessage(ws: WebSocket): Promise<string> {
+    return new Promise((resolve) => ws.addEventListener('message', (event) => resolve(String(event.data)), { once: true }));
+  }
+
+  it('negotiates no compression (frames must stay readable) and redacts a token the server sends', async () => {
+    upgradeHeaders = [];
+    const { ws, opened } = await open('wss://api.example.test/socket/leak');
+    expect(opened).toBe(true);
+    const reply = nextMessage(ws);
+    ws.send('leak');
+    expect(await reply).toMatch(/^your token is \[REDACTED:github_classic_pat:[0-9a-f]{8}\], keep it safe$/);
+    ws.close();
+    expect(upgradeHeaders[0]?.['sec-websocket-extensions']).toBeUndefined();
+    await expect.poll(() => proxy.auditEvents().find((e) => e.request.path === '/socket/leak')?.scrub?.findings).toEqual([
+      { action: 'redacted', kind: 'github_classic_pat', rule_id: 'github-classic-pat', location: 'response.websocket', count: 1 },
+    ]);
+    expect(proxy.auditText()).not.toContain(GITHUB_TOKEN);
+  });
+
+  it('stops a client message carrying a token before any of it leaves, closing both sides with 1008 (enforce, block)', async () => {
+    received = [];
+    const { ws, opened } = await open('wss://api.example.test/socket/exfil');
+    expect(opened).toBe(true);
+    const closed = new Promise<number>((resolve) => ws.addEventListener('close', (event) => resolve(event.code)));
+    ws.send(`here: ${GITHUB_TOKEN}`);
+    expect(await closed).toBe(1008);
+    expect(received.join('')).not.toContain('ghp_');
+    await expect.poll(() => proxy.auditEvents().find((e) => e.request.path === '/socket/exfil')?.scrub?.findings).toEqual([
+      { action: 'blocked', kind: 'github_classic_pat', rule_id: 'github-classic-pat', location: 'request.websocket', count: 1 },
+    ]);
+  });
+
+  it('redacts a client message carrying a token under requests: redact, and the exchange goes on', async () => {
+    received = [];
+    const redacting = new ProxyAgent({ uri: proxy.url('redacting', REDACTING_SECRET), requestTls: { ca: readFileSync(proxy.caCert, 'utf8') } });
+    try {
+      const { ws, opened } = await open('wss://api.example.test/socket/redact', redacting);
+      expect(opened).toBe(true);
+      const reply = nextMessage(ws);
+      ws.send(`here: ${GITHUB_TOKEN}`);
+      expect(await reply).toBe('echo:here: [REDACTED:github_classic_pat]');
+      expect(received).toEqual(['here: [REDACTED:github_classic_pat]']);
+      ws.close();
+    } finally {
+      await redacting.close();
+    }
   });
 });

@@ -20,16 +20,17 @@ export const responseScrubStage: Stage = {
   name: 'response-scrub',
   run(ctx: RequestContext, runtime: Runtime): StageVerdict {
     const settings = scrubSettingsFor(ctx, runtime);
-    if (settings.responses === 'off') {
-      scrubRecordOf(ctx).responseBody = 'off';
-      return NEXT;
-    }
-    ctx.responseScrub = plan(ctx, runtime, settings);
+    if (settings.responses === 'off') scrubRecordOf(ctx).responseBody = 'off';
+    const clientAction = clientMessageAction(ctx, settings);
+    if (settings.responses === 'off' && clientAction === null) return NEXT;
+    ctx.responseScrub = plan(ctx, runtime, settings, clientAction);
     return NEXT;
   },
 };
 
-function plan(ctx: RequestContext, runtime: Runtime, settings: ScrubSettings): ResponseScrubPlan {
+type ClientAction = 'block' | 'redact' | 'report';
+
+function plan(ctx: RequestContext, runtime: Runtime, settings: ScrubSettings, clientAction: ClientAction | null): ResponseScrubPlan {
   const fingerprint = settings.markers === 'fingerprint' ? { fingerprint: runtime.secretFingerprint } : {};
   const redactor = (action: ScrubAction, location: string, onSecret?: () => void): StreamScrubber =>
     createEncodedStreamRedactor(runtime.scanner, {
@@ -40,27 +41,28 @@ function plan(ctx: RequestContext, runtime: Runtime, settings: ScrubSettings): R
         onSecret?.();
       },
     });
-  const clientAction = clientMessageAction(ctx, settings);
   return {
-    undecodable: settings.undecodable,
-    createBodyRedactor: () => redactor('redacted', 'response.body'),
-    createMessageRedactor: () => redactor('redacted', 'response.websocket'),
+    responses:
+      settings.responses === 'off'
+        ? null
+        : {
+            undecodable: settings.undecodable,
+            createBodyRedactor: () => redactor('redacted', 'response.body'),
+            createMessageRedactor: () => redactor('redacted', 'response.websocket'),
+          },
     clientMessages:
       clientAction === null
         ? null
-        : {
-            action: clientAction,
-            createRedactor: (onSecret) => redactor(recordedAs(clientAction), 'request.websocket', onSecret),
-          },
+        : { action: clientAction, createRedactor: (onSecret) => redactor(recordedAs(clientAction), 'request.websocket', onSecret) },
   };
 }
 
-function clientMessageAction(ctx: RequestContext, settings: ScrubSettings): 'block' | 'redact' | 'report' | null {
+function clientMessageAction(ctx: RequestContext, settings: ScrubSettings): ClientAction | null {
   if (ctx.upgradeHead === null || settings.requests === 'off') return null;
   if (settings.requests === 'redact') return 'redact';
   return ctx.decision?.mode === 'enforce' ? 'block' : 'report';
 }
 
-function recordedAs(action: 'block' | 'redact' | 'report'): ScrubAction {
+function recordedAs(action: ClientAction): ScrubAction {
   return action === 'block' ? 'blocked' : action === 'redact' ? 'redacted' : 'would_block';
 }
