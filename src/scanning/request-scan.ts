@@ -21,6 +21,8 @@ export interface OutgoingRequest {
   readonly body: Buffer | null;
   /** How the body is written: JSON bodies hide secrets in escapes, form bodies in percent-encoding. */
   readonly bodyForms: EncodedForms;
+  /** Lower-case names of headers whose values are not scanned (the caller exempts them anyway). */
+  readonly unscannedHeaders?: ReadonlySet<string>;
 }
 
 export type RequestPart =
@@ -44,14 +46,7 @@ const PLAIN_NAME = /^[A-Za-z0-9_.\-[\]]{1,64}$/;
 
 export function scanRequest(scanner: Scanner, request: OutgoingRequest): LocatedFinding[] {
   const located: LocatedFinding[] = [];
-  for (let i = 0; i < request.rawHeaders.length; i += 2) {
-    const found = findingsIn(scanner, Buffer.from(request.rawHeaders[i + 1]!, 'latin1'), HEADER_FORMS);
-    if (found.length === 0) continue;
-    // Judged as sent: lower-casing first would hide an `AKIA…` name from its (case-sensitive) rule.
-    const name = request.rawHeaders[i]!;
-    const location = isReportableName(scanner, name) ? `request.header.${name.toLowerCase()}` : 'request.header';
-    for (const finding of found) located.push({ finding, where: { part: 'header', index: i }, location });
-  }
+  located.push(...headerValueFindings(scanner, request.rawHeaders, request.unscannedHeaders));
   located.push(...headerNameFindings(scanner, request.rawHeaders));
   for (const finding of findingsIn(scanner, Buffer.from(request.path, 'latin1'), URL_FORMS)) {
     located.push({ finding, where: { part: 'path' }, location: 'request.path' });
@@ -122,6 +117,34 @@ function queryLocation(scanner: Scanner, query: string, at: number): string {
     start = end + 1;
   }
   return 'request.query';
+}
+
+/**
+ * Header values, one scan over all of them (a line each: a value holds no line break, so no match of a
+ * one-line rule spans two); each finding is located in its header, with offsets relative to its value.
+ */
+function headerValueFindings(scanner: Scanner, rawHeaders: readonly string[], unscanned?: ReadonlySet<string>): LocatedFinding[] {
+  const starts: number[] = [];
+  let text = '';
+  for (let i = 1; i < rawHeaders.length; i += 2) {
+    starts.push(text.length);
+    // An unscanned value keeps its length as spaces, so every offset still maps to its header.
+    const skip = unscanned?.has(rawHeaders[i - 1]!.toLowerCase()) === true;
+    text += skip ? `${' '.repeat(rawHeaders[i]!.length)}\n` : `${rawHeaders[i]!}\n`;
+  }
+  const located: LocatedFinding[] = [];
+  for (const finding of findingsIn(scanner, Buffer.from(text, 'latin1'), HEADER_FORMS)) {
+    let header = 0;
+    while (header + 1 < starts.length && starts[header + 1]! <= finding.start) header += 1;
+    const base = starts[header]!;
+    const valueLength = rawHeaders[header * 2 + 1]!.length;
+    // Judged as sent: lower-casing first would hide an `AKIA…` name from its (case-sensitive) rule.
+    const name = rawHeaders[header * 2]!;
+    const location = isReportableName(scanner, name) ? `request.header.${name.toLowerCase()}` : 'request.header';
+    const inValue = { ...finding, start: finding.start - base, end: Math.min(finding.end - base, valueLength) };
+    located.push({ finding: inValue, where: { part: 'header', index: header * 2 }, location });
+  }
+  return located;
 }
 
 /** Header names, one scan over all of them (a line each): a name can carry a secret out as well as a value. */

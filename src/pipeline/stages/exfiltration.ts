@@ -107,6 +107,8 @@ function outgoingRequest(ctx: RequestContext, body: Extract<DecodedBody, { ok: t
     query: queryAt < 0 ? '' : target.slice(queryAt + 1),
     body: body?.bytes ?? null,
     bodyForms: ALL_FORMS,
+    // Their values are the tool's own credentials, never exfiltration: not worth a scan.
+    unscannedHeaders: OWN_CREDENTIAL_HEADERS,
   };
 }
 

@@ -72,6 +72,18 @@ describe('scanRequest: headers', () => {
     expect(redactRequest(request({ rawHeaders }), found).rawHeaders).toEqual(['Accept', 'application/json', 'X-Trace', 'abc']);
   });
 
+  it('skips the values of unscanned headers (any case), yet keeps every other header located right', () => {
+    const rawHeaders = ['Authorization', `Bearer ${GH}`, 'X-Note', AWS, 'COOKIE', `s=${GH}`, 'X-Last', GH];
+    const found = scanRequest(scanner, request({ rawHeaders, unscannedHeaders: new Set(['authorization', 'cookie']) }));
+    expect(found.map((f) => [f.where, f.location, f.finding.kind])).toEqual([
+      [{ part: 'header', index: 2 }, 'request.header.x-note', 'aws_access_key_id'],
+      [{ part: 'header', index: 6 }, 'request.header.x-last', 'github_classic_pat'],
+    ]);
+    expect(redactRequest(request({ rawHeaders }), found).rawHeaders).toEqual([
+      'Authorization', `Bearer ${GH}`, 'X-Note', '[REDACTED:aws_access_key_id]', 'COOKIE', `s=${GH}`, 'X-Last', '[REDACTED:github_classic_pat]',
+    ]);
+  });
+
   it('points at the header by the index of its name, one entry per finding', () => {
     const rawHeaders = ['Accept', 'application/json', 'X-Note', `${GH} and ${AWS}`, 'X-Trace', SLACK];
     const found = scanRequest(scanner, request({ rawHeaders }));
