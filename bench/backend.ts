@@ -4,6 +4,9 @@
  *   GET  /small          ~200-byte JSON-RPC-like body
  *   GET  /large?mb=N     N MiB (default 10) streamed in 64 KiB chunks, honouring backpressure
  *   POST /echo           the request body streamed back
+ *   GET  /json?kb=N      a GitHub issue-list-like JSON of ~N KiB (default 16), generated once per size;
+ *                        gzip-encoded (Content-Encoding: gzip) when the request accepts gzip
+ *   POST /ingest         reads the request body, answers a small JSON {ok, received}
  *   GET  /stats          {largeBytesSent, tlsConnections} so far: how far upstream ran ahead of slow readers,
  *                        and how many upstream connections the proxy opened (its pooling)
  * Usage: node --import tsx bench/backend.ts --cert backend.pem --key backend.key [--port 0]
@@ -14,6 +17,8 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { issueListJson } from './scenarios/scrub-payloads.js';
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 const MIB = 1024 * 1024;
@@ -24,6 +29,28 @@ const SMALL_BODY = Buffer.from(
   JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'x'.repeat(120) }], isError: false } }),
 );
 
+const MAX_JSON_KB = 1024;
+/** Sizes of /json generated so far; a few at most, so the cache is bounded. */
+const MAX_JSON_SIZES = 8;
+const DEFAULT_JSON_KB = 16;
+
+interface JsonBody {
+  readonly identity: Buffer;
+  readonly gzip: Buffer;
+}
+
+const jsonBodies = new Map<number, JsonBody>();
+
+function jsonBody(kb: number): JsonBody | null {
+  const cached = jsonBodies.get(kb);
+  if (cached !== undefined) return cached;
+  if (jsonBodies.size >= MAX_JSON_SIZES) return null;
+  const identity = issueListJson(kb * 1024);
+  const made = { identity, gzip: gzipSync(identity) };
+  jsonBodies.set(kb, made);
+  return made;
+}
+
 interface Counters {
   largeBytesSent: number;
   tlsConnections: number;
@@ -33,6 +60,7 @@ function main(): void {
   const { values } = parseArgs({ options: { cert: { type: 'string' }, key: { type: 'string' }, port: { type: 'string', default: '0' } } });
   if (values.cert === undefined || values.key === undefined) throw new Error('usage: backend.ts --cert FILE --key FILE [--port N]');
   const counters: Counters = { largeBytesSent: 0, tlsConnections: 0 };
+  jsonBody(DEFAULT_JSON_KB); // generated before `ready`, so no measured request pays for it
   const server = createServer({ cert: readFileSync(values.cert), key: readFileSync(values.key) }, (req, res) => route(req, res, counters));
   server.on('secureConnection', (socket: TLSSocket) => {
     if (socket.servername !== UNCOUNTED_SERVERNAME) counters.tlsConnections += 1;
@@ -65,6 +93,10 @@ function route(req: IncomingMessage, res: ServerResponse, counters: Counters): v
     if (req.headers['content-length'] !== undefined) headers['content-length'] = req.headers['content-length'];
     res.writeHead(200, headers);
     req.pipe(res);
+  } else if (req.method === 'GET' && url.pathname === '/json') {
+    sendJson(req, res, Math.min(MAX_JSON_KB, Math.max(1, Math.round(Number(url.searchParams.get('kb') ?? DEFAULT_JSON_KB) || DEFAULT_JSON_KB))));
+  } else if (req.method === 'POST' && url.pathname === '/ingest') {
+    ingest(req, res);
   } else if (req.method === 'GET' && url.pathname === '/stats') {
     const body = Buffer.from(JSON.stringify(counters));
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
@@ -73,6 +105,34 @@ function route(req: IncomingMessage, res: ServerResponse, counters: Counters): v
     res.writeHead(404, { 'content-length': 0 });
     res.end();
   }
+}
+
+function sendJson(req: IncomingMessage, res: ServerResponse, kb: number): void {
+  const body = jsonBody(kb);
+  if (body === null) {
+    res.writeHead(400, { 'content-length': 0 });
+    res.end();
+    return;
+  }
+  const gzip = /\bgzip\b/i.test(req.headers['accept-encoding'] ?? '');
+  const bytes = gzip ? body.gzip : body.identity;
+  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.length, vary: 'Accept-Encoding' };
+  if (gzip) headers['content-encoding'] = 'gzip';
+  res.writeHead(200, headers);
+  res.end(bytes);
+}
+
+/** Like an API that accepts a document: the body is read to the end, the answer is small. */
+function ingest(req: IncomingMessage, res: ServerResponse): void {
+  let received = 0;
+  req.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  req.on('end', () => {
+    const body = Buffer.from(JSON.stringify({ ok: true, received }));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  });
 }
 
 /** Writes until the socket says stop, then waits for 'drain': a slow reader holds the backend back. */

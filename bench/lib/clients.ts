@@ -45,11 +45,14 @@ export interface RequestSpec {
   readonly path: string;
   readonly method?: 'GET' | 'POST';
   readonly body?: Buffer;
+  /** Extra request headers, e.g. accept-encoding. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One request, body read to the end; resolves to the body size, rejects on any status but 200. */
 export async function requestOnce(dispatcher: Dispatcher, spec: RequestSpec): Promise<number> {
-  const headers = spec.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(spec.body.length) };
+  const bodyHeaders = spec.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(spec.body.length) };
+  const headers = { ...spec.headers, ...bodyHeaders };
   const response = await dispatcher.request({
     origin: spec.origin,
     path: spec.path,

@@ -12,7 +12,7 @@ import { generateCertificates, type BenchCertificates } from './certs.js';
 import { directRoute, proxyRoute, requestOnce, type Route } from './clients.js';
 import { clockTicksPerSecond, cpuSeconds, memoryMB, resetPeakRss, type MemoryMB } from './proc-stats.js';
 import { killNow, startProcess, stopProcess, type ExitInfo, type StartedProcess } from './processes.js';
-import { BENCH_TOOL, SECRET_ENV, writeProxyConfig } from './proxy-config.js';
+import { BENCH_TOOL, SECRET_ENV, writeProxyConfig, type ProxyScrubConfig } from './proxy-config.js';
 
 export interface Harness {
   readonly dir: string;
@@ -20,7 +20,8 @@ export interface Harness {
   readonly direct: Route;
   /** The proxy secret, so callers can scrub it from anything they print or write. */
   readonly secret: string;
-  startProxy(): Promise<RunningProxy>;
+  /** A new proxy process; with `variant.scrub`, its config differs from the run's config in that block alone. */
+  startProxy(variant?: ProxyVariant): Promise<RunningProxy>;
   backendStats(): Promise<BackendStats>;
   /** Audit events written so far by every proxy of this run (they share one audit file). */
   auditEventCount(): number;
@@ -28,6 +29,10 @@ export interface Harness {
   stop(): Promise<ExitInfo>;
   /** Synchronous SIGKILL of every child still running, for signal handlers and crashes. */
   killNow(): void;
+}
+
+export interface ProxyVariant {
+  readonly scrub?: ProxyScrubConfig;
 }
 
 export interface RunningProxy {
@@ -79,7 +84,8 @@ interface Parts {
 
 function assemble(options: HarnessOptions, { dir, certs, backend }: Parts): Harness {
   const backendPort = Number(backend.ready[1]);
-  const configPath = writeProxyConfig({ dir, backendCaPath: certs.backendCaPath, backendPort, hosts: options.hosts });
+  const configInput = { dir, backendCaPath: certs.backendCaPath, backendPort, hosts: options.hosts };
+  const configPath = writeProxyConfig(configInput);
   const secret = randomBytes(24).toString('hex');
   const ticks = clockTicksPerSecond();
   const direct = directRoute(certs.backendCaPem);
@@ -90,9 +96,12 @@ function assemble(options: HarnessOptions, { dir, certs, backend }: Parts): Harn
     backendPort,
     direct,
     secret,
-    startProxy: async () => {
+    startProxy: async (variant?: ProxyVariant) => {
       proxyCount += 1;
-      const proxy = await startProxy(options, { dir, certs, configPath, secret, logName: `proxy-${proxyCount}.log` });
+      const scrub = variant?.scrub;
+      const variantConfigPath =
+        scrub === undefined ? configPath : writeProxyConfig({ ...configInput, scrub, fileName: `config-${proxyCount}.yaml` });
+      const proxy = await startProxy(options, { dir, certs, configPath: variantConfigPath, secret, logName: `proxy-${proxyCount}.log` });
       started.push(proxy);
       return runningProxy(proxy, certs, secret, ticks);
     },

@@ -49,7 +49,7 @@ export function readKnobs(env: Env, defaultResultsPath: string): Knobs {
   };
 }
 
-function numberKnob(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function numberKnob(env: Env, name: string, fallback: number, min: number, max: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
@@ -57,13 +57,13 @@ function numberKnob(env: Env, name: string, fallback: number, min: number, max: 
   return value;
 }
 
-function integerKnob(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function integerKnob(env: Env, name: string, fallback: number, min: number, max: number): number {
   const value = numberKnob(env, name, fallback, min, max);
   if (!Number.isInteger(value)) throw new Error(`${name} must be a whole number, got "${env[name] ?? ''}"`);
   return value;
 }
 
-function concurrencyKnob(text: string): number[] {
+export function concurrencyKnob(text: string): number[] {
   const values = text.split(/[\s,]+/).filter((part) => part !== '').map(Number);
   if (values.some((value) => !Number.isInteger(value) || value < 1 || value > 1024)) {
     throw new Error(`CONCS must list connection counts from 1 to 1024, got "${text}"`);
