@@ -15,7 +15,13 @@ export interface AuditEvent {
   readonly time: string;
   readonly kind: 'request' | 'connect';
   readonly tool: string | null;
-  readonly actor: { readonly principal: string; readonly type: string; readonly source: string };
+  readonly actor: {
+    readonly principal: string;
+    readonly type: string;
+    readonly source: string;
+    /** Present only when the launcher attested it (`mcp-egress wrap`): evidence beside the configured actor. */
+    readonly launch?: { readonly context: string; readonly user: string | null; readonly ci: string | null };
+  };
   readonly client: { readonly address: string; readonly port: number };
   readonly tunnel_id: string | null;
   readonly request: {
@@ -65,7 +71,7 @@ export function buildAuditEvent(outcome: Outcome): AuditEvent {
     time: ctx.timings.startedAt.toISOString(),
     kind: ctx.kind,
     tool: identity?.tool ?? null,
-    actor: identity ? actorPart(identity.actor) : UNKNOWN_ACTOR,
+    actor: identity ? actorPart(identity) : UNKNOWN_ACTOR,
     client: { address: ctx.client.address, port: ctx.client.port },
     tunnel_id: ctx.tunnel?.id ?? null,
     request: requestPart(ctx),
@@ -82,8 +88,11 @@ export function buildAuditEvent(outcome: Outcome): AuditEvent {
 
 // Field by field, never a spread: these objects are typed, but a wider object (a resolver result, a
 // config entry) is assignable to them, and a spread would carry its extra fields into the audit log.
-function actorPart(actor: Identity['actor']): AuditEvent['actor'] {
-  return { principal: actor.principal, type: actor.type, source: actor.source };
+function actorPart(identity: Identity): AuditEvent['actor'] {
+  const { actor, launch } = identity;
+  if (!launch) return { principal: actor.principal, type: actor.type, source: actor.source };
+  const attested = { context: launch.context, user: launch.user, ci: launch.ci };
+  return { principal: actor.principal, type: actor.type, source: actor.source, launch: attested };
 }
 
 function destinationPart(destination: Destination): NonNullable<AuditEvent['destination']> {

@@ -36,15 +36,24 @@ export function proxyUrl(listen: HostPort, credentials: { user: string; password
   return `http://${userinfo}${authority}`;
 }
 
+/**
+ * Loopback, and the public npm registry: `npx -y <server>` fetches the server package before the server
+ * runs, with the tool's environment, and a tool's allowlist names the API it calls, not the registry.
+ * So npm reaches its registry directly (README "Make the proxy the only way out": where nothing may).
+ */
+export const DEFAULT_NO_PROXY = ['localhost', '127.0.0.1', '::1', 'registry.npmjs.org'];
+
+/** `extraNoProxy`: more hosts to reach directly (wrap adds the npm registry the user configured). */
 export function clientEnvironment(
   config: EgressConfig,
   tool: string | null,
   caCertPath: string,
   bundlePath: string,
+  extraNoProxy: readonly string[] = [],
 ): Record<string, string> {
   const toolConfig = tool === null ? undefined : config.tools.get(tool);
   const url = proxyUrl(config.listen, toolConfig ? { user: toolConfig.name, password: toolConfig.secret } : null);
-  const noProxy = 'localhost,127.0.0.1,::1';
+  const noProxy = [...new Set([...DEFAULT_NO_PROXY, ...extraNoProxy])].join(',');
   return {
     HTTPS_PROXY: url,
     HTTP_PROXY: url,

@@ -1,5 +1,5 @@
 /**
- * The command line: `start`, `check-config`, `env`. Each command is a small module; this file only
+ * The command line: `start`, `check-config`, `env`, `redact`, `wrap`. Each command is a small module; this file only
  * declares the surface (commander) and maps results to exit codes.
  */
 import { Command, Option } from 'commander';
@@ -8,13 +8,16 @@ import { runCheckConfig } from './check-config.js';
 import { runEnv } from './env.js';
 import { runRedact } from './redact.js';
 import { runStart } from './start.js';
+import { runWrap } from './wrap.js';
 
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command()
     .name('mcp-egress')
     .description('Egress proxy for MCP servers: per-tool identity and allowlists, audit, metrics')
     .version(VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Options after a subcommand belong to it: `wrap` passes the server's own options through untouched.
+    .enablePositionalOptions();
 
   program
     .command('start')
@@ -52,6 +55,18 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('--stats', 'print counts by kind on stderr at the end')
     .action(async (options: { patterns?: string; jsonl?: boolean; stats?: boolean }) => {
       process.exitCode = await runRedact(options);
+    });
+
+  program
+    .command('wrap')
+    .description('run an MCP server through the proxy: checks the proxy and the credentials, sets the env, stdio untouched')
+    .requiredOption('--tool <name>', 'configured tool name')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .option('--proxy <host:port>', "the proxy as the server reaches it, when not at the config's listen address")
+    .argument('<command...>', 'the server command line, after `--` (e.g. -- npx -y @modelcontextprotocol/server-github)')
+    .passThroughOptions()
+    .action(async (command: string[], options: { tool: string; config?: string; proxy?: string }) => {
+      process.exitCode = await runWrap(options, command);
     });
 
   await program.parseAsync([...argv]);

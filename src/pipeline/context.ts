@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActorType } from '../config/types.js';
+import type { LaunchAttestation } from '../identity/launch-attestation.js';
 import type { Decision, Scheme } from '../policy/types.js';
 import type { ReasonCode } from '../errors/catalogue.js';
 import type { CredentialSeen } from '../tokens/credentials.js';
@@ -13,6 +14,8 @@ export interface Identity {
   /** Configured tool name, or null for anonymous use (only possible with no tools configured). */
   readonly tool: string | null;
   readonly actor: { readonly principal: string; readonly type: ActorType; readonly source: 'config' | 'none' };
+  /** How the tool's server was launched, as `mcp-egress wrap` attested it (evidence only, never decides). */
+  readonly launch?: LaunchAttestation;
 }
 
 /** What a CONNECT established: the identity and authority every request inside the tunnel inherits. */

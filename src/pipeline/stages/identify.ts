@@ -3,6 +3,7 @@
  * one CONNECT and only authenticates the CONNECT). Otherwise it comes from this request's
  * Proxy-Authorization. With no tools configured, anonymous use is allowed: the policy then only reports.
  */
+import { LAUNCH_HEADER, parseLaunchAttestation } from '../../identity/launch-attestation.js';
 import type { Identity, RequestContext } from '../context.js';
 import type { Runtime } from '../runtime.js';
 import { NEXT, refuse, type Stage, type StageVerdict } from '../stage.js';
@@ -21,10 +22,19 @@ export const identifyStage: Stage = {
     }
     const identity = identifyByHeader(ctx.req.headers['proxy-authorization'], runtime);
     if ('reason' in identity) return refuse(identity.reason);
-    ctx.identity = identity;
+    ctx.identity = withLaunch(identity, ctx.req.headers[LAUNCH_HEADER]);
     return NEXT;
   },
 };
+
+/**
+ * The launch attestation rides with the credential that was just accepted: on a CONNECT it becomes part
+ * of the tunnel's identity, so every request inside inherits it. Malformed or absent: no `launch`.
+ */
+function withLaunch(identity: Identity, header: string | string[] | undefined): Identity {
+  const launch = parseLaunchAttestation(header);
+  return launch ? { tool: identity.tool, actor: identity.actor, launch } : identity;
+}
 
 export function identifyByHeader(
   header: string | undefined,
