@@ -36,6 +36,9 @@ export const ruleSchema = z.strictObject({
     )
     .min(1),
   maxLength: z.number().int().min(MIN_KEYWORD_LENGTH).max(MAX_RULE_LENGTH).optional(),
+  // Where a keyword starts at the latest, counted from the match start: the scanner only tries match starts
+  // up to this far before a keyword hit (default: maxLength minus the shortest keyword).
+  keywordOffset: z.number().int().min(0).max(MAX_RULE_LENGTH).optional(),
   minEntropy: z.number().min(0).max(8).optional(),
   validate: z.enum(VALIDATOR_NAMES).optional(),
   holder: z.enum(HOLDERS),

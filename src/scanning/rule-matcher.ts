@@ -1,16 +1,21 @@
 /**
- * From keyword hits to accepted matches. Each rule runs only where one of its keywords occurred, on the
- * window [hit - maxLength, hit + keyword + maxLength] (clamped, merged per rule when windows overlap):
- * a match of at most maxLength bytes that contains the hit cannot start or end outside it.
+ * From keyword hits to accepted matches. A rule runs only near its own keywords: a match counts only when
+ * one of them lies inside it and starts at most `keywordOffset` bytes after the match start, so only the
+ * starts in [hit - keywordOffset, hit] of some hit need trying. The rule's probe (compile-rule.ts) tries
+ * them, anchored at the first start not yet decided, and stops as soon as no start in its range can still
+ * match: a keyword with no match around it costs a few dozen bytes of DFA, not a window of maxLength on
+ * each side. A rule without a probe (its keyword may lie far into a match), and a dense cluster of keywords,
+ * are searched unanchored instead, one pass per cluster.
  *
- * Semantics, chosen so the result does not depend on where a window (or a stream chunk) begins: every
- * start position is tried (after any match, accepted or not, the search resumes one byte after its
- * start), and a match is kept when it passes every check. A match that touches an artificial window
- * edge is always longer than maxLength (it spans a whole margin plus a keyword) and is refused, so edges
- * cannot invent or hide a finding.
+ * Semantics, chosen so the result does not depend on where a scan (or a stream chunk) begins: every start
+ * position is tried (each start's match is the one an unanchored search from there reports; after a
+ * match, accepted or not, the next start tried is the byte after its start), and a match is kept when it
+ * passes every check. Every search sees the whole input before its first start (no artificial edge for
+ * `\b` or `^`) and reads up to maxLength bytes past its last start, plus the byte after for `\b` and `$`,
+ * so every match short enough to be kept lies inside what it reads.
  */
 import type { Allowlist } from './allowlist.js';
-import type { CompiledRule } from './compile-rule.js';
+import { MAX_PROBE_WIDTH, type CompiledRule } from './compile-rule.js';
 import { shannonEntropy } from './entropy.js';
 import type { KeywordAutomaton } from './keyword-automaton.js';
 
@@ -29,122 +34,181 @@ export interface RuleMatch {
 
 export interface MatcherParts {
   readonly automaton: KeywordAutomaton;
-  /** For each automaton keyword, the rules that listed it. */
-  readonly rulesOfKeyword: readonly (readonly CompiledRule[])[];
+  readonly rules: readonly CompiledRule[];
+  /** For each automaton keyword, the indexes in `rules` of the rules that listed it. */
+  readonly rulesOfKeyword: readonly (readonly number[])[];
   readonly allowlist: Allowlist;
-  /** Lower-cased keywords of each rule, as bytes, for the keyword-inside-the-match check. */
-  readonly ruleKeywordBytes: ReadonlyMap<CompiledRule, readonly Buffer[]>;
 }
 
-/** One scan's inputs and its output list, passed down to each window. */
-interface ScanContext {
-  readonly parts: MatcherParts;
+/** One rule's pass over one input. `hits` is flat [start, end, start, end, …] of its keywords, by start. */
+interface RuleScan {
+  readonly rule: CompiledRule;
+  readonly hits: readonly number[];
   readonly input: Buffer;
-  readonly minMatchStart: number;
+  readonly allowlist: Allowlist;
   readonly out: RuleMatch[];
 }
 
 /** Accepted matches in `input`, ignoring any that start before `minMatchStart` (bytes kept only as context). */
 export function findRuleMatches(parts: MatcherParts, input: Buffer, minMatchStart = 0): RuleMatch[] {
-  const context: ScanContext = { parts, input, minMatchStart, out: [] };
-  for (const [rule, windows] of windowsByRule(parts, input)) {
-    for (let i = 0; i < windows.length; i += 2) matchWindow(context, rule, windows[i]!, windows[i + 1]!);
+  const out: RuleMatch[] = [];
+  const hitsOfRule = hitsByRule(parts, input);
+  for (const [ruleIndex, hits] of hitsOfRule) {
+    scanRule({ rule: parts.rules[ruleIndex]!, hits: sortedByStart(hits), input, allowlist: parts.allowlist, out }, minMatchStart);
   }
-  return context.out;
+  return out;
 }
 
-/** Flat [start, end, start, end, ...] per rule, sorted and merged. */
-function windowsByRule(parts: MatcherParts, input: Buffer): Map<CompiledRule, number[]> {
-  const hits = parts.automaton.findAll(input);
-  const raw = new Map<CompiledRule, number[]>();
-  for (let h = 0; h < hits.keywords.length; h++) {
-    const keyword = hits.keywords[h]!;
-    const start = hits.starts[h]!;
+function hitsByRule(parts: MatcherParts, input: Buffer): Map<number, number[]> {
+  const found = parts.automaton.findAll(input);
+  const byRule = new Map<number, number[]>();
+  for (let h = 0; h < found.keywords.length; h++) {
+    const keyword = found.keywords[h]!;
+    const start = found.starts[h]!;
     const end = start + parts.automaton.keywordLength(keyword);
-    for (const rule of parts.rulesOfKeyword[keyword]!) {
-      const windows = raw.get(rule) ?? [];
-      if (windows.length === 0) raw.set(rule, windows);
-      windows.push(Math.max(0, start - rule.maxLength), Math.min(input.length, end + rule.maxLength));
+    for (const ruleIndex of parts.rulesOfKeyword[keyword]!) {
+      const hits = byRule.get(ruleIndex);
+      if (hits === undefined) byRule.set(ruleIndex, [start, end]);
+      else hits.push(start, end);
     }
   }
-  for (const [rule, windows] of raw) raw.set(rule, mergeWindows(windows));
-  return raw;
+  return byRule;
 }
 
-function mergeWindows(flat: number[]): number[] {
+/** Hits arrive ordered by their end; a rule with keywords of several lengths can see starts out of order. */
+function sortedByStart(hits: number[]): number[] {
+  let sorted = true;
+  for (let i = 2; i < hits.length && sorted; i += 2) sorted = hits[i - 2]! <= hits[i]!;
+  if (sorted) return hits;
   const pairs: [number, number][] = [];
-  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
-  // Hits arrive ordered by their end, so starts are nearly sorted already.
-  pairs.sort((a, b) => a[0] - b[0]);
-  const merged: number[] = [];
-  for (const [start, end] of pairs) {
-    const last = merged.length - 1;
-    if (merged.length > 0 && start <= merged[last]!) merged[last] = Math.max(merged[last]!, end);
-    else merged.push(start, end);
-  }
-  return merged;
+  for (let i = 0; i < hits.length; i += 2) pairs.push([hits[i]!, hits[i + 1]!]);
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return pairs.flat();
 }
 
-function matchWindow(context: ScanContext, rule: CompiledRule, windowStart: number, windowEnd: number): void {
-  const window = context.input.subarray(windowStart, windowEnd);
-  const { regex } = rule;
-  regex.lastIndex = 0;
-  for (let m = regex.exec(window); m !== null; m = regex.exec(window)) {
-    const match = accepted(context, rule, m, windowStart);
-    if (match !== undefined) context.out.push(match);
-    // Every start position is tried: resume one byte after this match's start, accepted or not.
-    if (m.index + 1 > window.length) break;
-    regex.lastIndex = m.index + 1;
+/**
+ * Past this many starts, a cluster of nearby keywords (a keyword repeated, a token-heavy stretch) is searched
+ * in one unanchored pass: probes restart the DFA every probeWidth + 1 starts and re-read what each one reads
+ * past its range, which adds up where keywords are dense.
+ */
+const DENSE_STARTS = 4 * (MAX_PROBE_WIDTH + 1);
+
+function scanRule(scan: RuleScan, minMatchStart: number): void {
+  const { rule, hits } = scan;
+  // Every start before `next` is decided; `h` is the first hit starting at or after `next`.
+  let next = minMatchStart;
+  let h = 0;
+  // The cluster of ranges being worked through: its last hit and its last start.
+  let clusterHit = -1;
+  let clusterLast = -1;
+  for (;;) {
+    while (h < hits.length && hits[h]! < next) h += 2;
+    if (h >= hits.length) return;
+    const from = Math.max(next, hits[h]! - rule.keywordOffset);
+    if (h > clusterHit) [clusterHit, clusterLast] = clusterOf(scan, h);
+    const unanchored = rule.probe === undefined || clusterLast - from > DENSE_STARTS;
+    const match = unanchored ? searchRange(rule, scan.input, from, clusterLast) : probe(rule, scan.input, from);
+    if (match === undefined) {
+      // No start in [from, next) matches.
+      next = unanchored ? clusterLast + 1 : from + rule.probeWidth + 1;
+      continue;
+    }
+    const accepted = acceptedMatch(scan, match, h);
+    if (accepted !== undefined) scan.out.push(accepted);
+    next = match.start + 1;
   }
-  regex.lastIndex = 0;
 }
 
-/** The regex match `m` (offsets relative to the window) as a finding candidate, if it passes every check. */
-function accepted(context: ScanContext, rule: CompiledRule, m: ExecResult, windowStart: number): RuleMatch | undefined {
-  const matchStart = windowStart + m.index;
-  const matchEnd = matchStart + m[0].length;
-  if (matchStart < context.minMatchStart || matchEnd - matchStart > rule.maxLength) return undefined;
-  const secret = secretSpan(rule, m, windowStart, matchStart, matchEnd);
-  if (secret === undefined) return undefined;
-  const keywords = context.parts.ruleKeywordBytes.get(rule)!;
-  if (!containsKeyword(context.input, matchStart, matchEnd, keywords)) return undefined;
-  if (!passesValueChecks(context.parts, rule, context.input.subarray(secret[0], secret[1]))) return undefined;
-  const keywordLeads = startsWithKeyword(context.input, secret[0], keywords);
+/** A regex match: its span, and the secret's (undefined when the secret group did not take part). */
+interface Candidate {
+  readonly start: number;
+  readonly end: number;
+  readonly secret: readonly [number, number] | undefined;
+}
+
+type Indices = ArrayLike<readonly [number, number] | undefined>;
+
+/** The first start in [from, from + probeWidth] where the rule matches, and its match (group 1 of the probe). */
+function probe(rule: CompiledRule, input: Buffer, from: number): Candidate | undefined {
+  const probeRegex = rule.probe!;
+  const text = readable(input, from + rule.probeWidth + rule.maxLength + 1);
+  // test() asks RE2 for no groups, so it answers with the DFA alone. exec() asks for groups, and on a text
+  // this short RE2 then skips the DFA and backtracks (BitState) through every start in the range: several
+  // times slower, which only a match is worth.
+  probeRegex.lastIndex = from;
+  if (!probeRegex.test(text)) return undefined;
+  probeRegex.lastIndex = from;
+  const indices = probeRegex.exec(text)?.indices as Indices | undefined;
+  // Never undefined after test() succeeded (same program, same text); checked rather than asserted.
+  const span = indices?.[1];
+  if (span === undefined) return undefined;
+  const [start, end] = span;
+  return { start, end, secret: rule.secretGroup === 0 ? span : indices![rule.secretGroup + 1] };
+}
+
+/** One unanchored search from `from` for a match starting at most at `last` (a probed rule's regex compiles on first use). */
+function searchRange(rule: CompiledRule, input: Buffer, from: number, last: number): Candidate | undefined {
+  rule.regex.lastIndex = from;
+  const m = rule.regex.exec(readable(input, last + rule.maxLength + 1));
+  if (m === null || m.index > last) return undefined;
+  const end = m.index + m[0].length;
+  const indices = m.indices as Indices | undefined;
+  return { start: m.index, end, secret: rule.secretGroup === 0 ? [m.index, end] : indices?.[rule.secretGroup] };
+}
+
+/**
+ * The cluster that hit `h` begins: the following hits whose start ranges [hit - keywordOffset, hit] lie
+ * within one probe of the range before. Returns its last hit and its last start.
+ */
+function clusterOf(scan: RuleScan, h: number): [number, number] {
+  const { hits, rule } = scan;
+  const reach = rule.probe === undefined ? 1 : rule.probeWidth + 2;
+  let lastHit = h;
+  let last = hits[h]!;
+  for (let i = h + 2; i < hits.length && hits[i]! - rule.keywordOffset <= last + reach; i += 2) {
+    lastHit = i;
+    last = Math.max(last, hits[i]!);
+  }
+  return [lastHit, last];
+}
+
+/**
+ * The input up to `end` (clamped), which is where a match that starts in the range and is short enough to
+ * be kept ends at the latest, plus one byte for `\b` and `$`. Bounding it keeps every call linear in the
+ * range even where the regex could run on (a run of token characters without a terminator).
+ */
+function readable(input: Buffer, end: number): Buffer {
+  return end >= input.length ? input : input.subarray(0, end);
+}
+
+/** The candidate as a finding, if it passes every check; `h` indexes the first hit at or after its start. */
+function acceptedMatch(scan: RuleScan, match: Candidate, h: number): RuleMatch | undefined {
+  const { rule, hits } = scan;
+  const { start: matchStart, end: matchEnd, secret } = match;
+  if (matchEnd - matchStart > rule.maxLength) return undefined;
+  if (secret === undefined || secret[1] <= secret[0]) return undefined;
+  if (!holdsKeyword(hits, h, matchStart, matchEnd, matchStart + rule.keywordOffset)) return undefined;
+  if (!passesValueChecks(scan, scan.input.subarray(secret[0], secret[1]))) return undefined;
+  const keywordLeads = hitStartsAt(hits, h, secret[0]);
   return { rule, matchStart, matchEnd, start: secret[0], end: secret[1], keywordLeads };
 }
 
-type ExecResult = NonNullable<ReturnType<CompiledRule['regex']['exec']>> & { indices?: ArrayLike<[number, number] | undefined> };
-
-function secretSpan(rule: CompiledRule, m: ExecResult, windowStart: number, matchStart: number, matchEnd: number): [number, number] | undefined {
-  if (rule.secretGroup === 0) return matchEnd > matchStart ? [matchStart, matchEnd] : undefined;
-  const group = m.indices?.[rule.secretGroup];
-  if (group === undefined || group[1] <= group[0]) return undefined;
-  return [windowStart + group[0], windowStart + group[1]];
+/** A hit lies inside [start, end) and starts no later than `latestStart`. */
+function holdsKeyword(hits: readonly number[], h: number, start: number, end: number, latestStart: number): boolean {
+  for (let i = h; i < hits.length && hits[i]! <= latestStart; i += 2) {
+    if (hits[i]! >= start && hits[i + 1]! <= end) return true;
+  }
+  return false;
 }
 
-function passesValueChecks(parts: MatcherParts, rule: CompiledRule, value: Buffer): boolean {
+function hitStartsAt(hits: readonly number[], h: number, at: number): boolean {
+  for (let i = h; i < hits.length && hits[i]! <= at; i += 2) if (hits[i] === at) return true;
+  return false;
+}
+
+function passesValueChecks(scan: RuleScan, value: Buffer): boolean {
+  const { rule } = scan;
   if (rule.minEntropy !== undefined && shannonEntropy(value) < rule.minEntropy) return false;
   if (rule.validator !== undefined && !rule.validator(value)) return false;
-  return !parts.allowlist.isPlaceholder(value, rule.keywords);
-}
-
-function startsWithKeyword(input: Buffer, start: number, lowerKeywords: readonly Buffer[]): boolean {
-  return lowerKeywords.some((keyword) => {
-    if (start + keyword.length > input.length) return false;
-    for (let i = 0; i < keyword.length; i++) {
-      const byte = input[start + i]!;
-      if ((byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte) !== keyword[i]) return false;
-    }
-    return true;
-  });
-}
-
-/** ASCII case-insensitive: one of the rule's keywords occurs inside [start, end). */
-export function containsKeyword(input: Buffer, start: number, end: number, lowerKeywords: readonly Buffer[]): boolean {
-  const lowered = Buffer.from(input.subarray(start, end));
-  for (let i = 0; i < lowered.length; i++) {
-    const byte = lowered[i]!;
-    if (byte >= 0x41 && byte <= 0x5a) lowered[i] = byte + 0x20;
-  }
-  return lowerKeywords.some((keyword) => lowered.includes(keyword));
+  return !scan.allowlist.isPlaceholder(value, rule.keywords);
 }

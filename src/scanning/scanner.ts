@@ -1,6 +1,7 @@
 /**
  * The scanner: a compiled catalogue plus its keyword prefilter, ready to find and redact secrets in
- * Buffers. Built once at start; scanning allocates per call and keeps no state between calls.
+ * Buffers. Built once at start; scanning allocates per call and keeps no state between calls (a rule's
+ * unanchored regex, needed only for dense keywords, is compiled on first use and kept with the rule).
  */
 import { createAllowlist, type AllowlistOptions } from './allowlist.js';
 import type { Catalogue } from './load-catalogue.js';
@@ -62,8 +63,8 @@ export function createScanner(catalogue: Catalogue, options: ScannerOptions = {}
 function matcherParts(rules: readonly CompiledRule[], options: ScannerOptions): MatcherParts {
   // One automaton keyword per distinct lower-cased literal, shared by every rule that lists it.
   const keywordIndex = new Map<string, number>();
-  const rulesOfKeyword: CompiledRule[][] = [];
-  for (const rule of rules) {
+  const rulesOfKeyword: number[][] = [];
+  rules.forEach((rule, ruleIndex) => {
     for (const keyword of new Set(rule.keywords.map((k) => k.toLowerCase()))) {
       let index = keywordIndex.get(keyword);
       if (index === undefined) {
@@ -71,13 +72,13 @@ function matcherParts(rules: readonly CompiledRule[], options: ScannerOptions): 
         keywordIndex.set(keyword, index);
         rulesOfKeyword.push([]);
       }
-      rulesOfKeyword[index]!.push(rule);
+      rulesOfKeyword[index]!.push(ruleIndex);
     }
-  }
+  });
   return {
     automaton: KeywordAutomaton.compile([...keywordIndex.keys()]),
+    rules,
     rulesOfKeyword,
     allowlist: createAllowlist(options.allowlist),
-    ruleKeywordBytes: new Map(rules.map((rule) => [rule, rule.keywords.map((k) => Buffer.from(k.toLowerCase(), 'latin1'))])),
   };
 }

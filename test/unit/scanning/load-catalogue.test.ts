@@ -46,6 +46,8 @@ describe('loadCatalogue', () => {
     ['a maxLength beyond the cap', { ...GOOD, maxLength: 100_000 }, 'rules[0].maxLength'],
     ['an unknown validator', { ...GOOD, validate: 'luhn' }, 'rules[0].validate'],
     ['a kind that is not snake_case', { ...GOOD, kind: 'Acme-Key' }, 'rules[0].kind'],
+    ['a keywordOffset that leaves no room for the keyword', { ...GOOD, maxLength: 20, extraYaml: '    keywordOffset: 19\n' }, 'rules[0].keywordOffset'],
+    ['a negative keywordOffset', { ...GOOD, extraYaml: '    keywordOffset: -1\n' }, 'rules[0].keywordOffset'],
   ])('refuses %s, naming file and key path', (_what, rule: TestRule, path) => {
     expect(problemsOf({ 'acme.yaml': familyYaml('acme', [rule]) }).map(where)).toContain(`acme.yaml: ${path}`);
   });

@@ -79,6 +79,24 @@ describe('scan: what becomes a finding', () => {
   });
 });
 
+describe('keywordOffset: where a rule is tried', () => {
+  // The same regex twice: once declaring that its keyword leads the match, once (wrongly, on purpose)
+  // declaring the keyword may start up to 12 bytes in. The engine tries only starts in that range.
+  const leading = scannerOf('offsets', [
+    { id: 'lead', kind: 'offset_lead', regex: 'key-[a-z]{6}|[0-9]{12}key-[a-z]{6}', keywords: ['key-'], maxLength: 30, extraYaml: '    keywordOffset: 0\n' },
+  ]);
+  const wide = scannerOf('offsets', [
+    { id: 'wide', kind: 'offset_wide', regex: 'key-[a-z]{6}|[0-9]{12}key-[a-z]{6}', keywords: ['key-'], maxLength: 30, extraYaml: '    keywordOffset: 12\n' },
+  ]);
+  const text = 'id 123456789012key-abcdef end';
+  const found = (s: typeof leading) => s.scan(Buffer.from(text)).map((f) => text.slice(f.start, f.end));
+
+  it('finds only matches whose keyword starts within keywordOffset bytes of the match start', () => {
+    expect(found(leading)).toEqual(['key-abcdef']);
+    expect(found(wide)).toEqual(['123456789012key-abcdef']);
+  });
+});
+
 describe('redact', () => {
   it('replaces each secret with [REDACTED:<kind>] and keeps everything else', () => {
     const { output, findings } = scanner.redact(Buffer.from(`a=${KEY}; ACME_TOKEN="Q9vLx2Rm8Tz4Kp7W"; t=${PAT}`));
