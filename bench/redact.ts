@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import RE2 from 're2';
 import { KeywordAutomaton } from '../src/scanning/keyword-automaton.js';
 import { base62Crc32, createScanner, loadCatalogue, StreamRedactor, type Scanner } from '../src/scanning/index.js';
+import { prng } from './lib/prng.js';
 
 const MiB = 1024 * 1024;
 const CORPUS_BYTES = Number(process.env.CORPUS_MB ?? 10) * MiB;
@@ -21,17 +22,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const JS_SLICE_BYTES = Number(process.env.JS_SLICE_MB ?? 1) * MiB;
 const JS_DEADLINE_MS = Number(process.env.JS_DEADLINE_S ?? 120) * 1000;
 
-/** Deterministic PRNG (mulberry32): the same corpus on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+// Deterministic PRNG: the same corpus on every run.
 const random = prng(20260418);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const chars = (alphabet: string, n: number): string => Array.from({ length: n }, () => pick([...alphabet])).join('');

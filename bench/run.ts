@@ -5,7 +5,7 @@
  * Never a pass/fail on timings; exits 1 when any request failed (then the numbers mean nothing).
  * Knobs: see KNOB_HELP in lib/knobs.ts and bench/README.md.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { runCold, type ColdResult } from './scenarios/cold.js';
 import { runLarge, type LargeResult } from './scenarios/large.js';
 import { runLoad, type LoadResult } from './scenarios/load.js';
 import { runSlowClients, type SlowClientsResult } from './scenarios/slow-clients.js';
+import { runMain, writeResults } from './lib/results.js';
 
 const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const MAX_REQUESTS_PER_WINDOW = 2_000_000;
@@ -188,16 +189,4 @@ function report(rows: ReturnType<typeof summarize>, knobs: Knobs, proxy: ProxySu
   return lines.join('\n');
 }
 
-function writeResults(path: string | null, json: string): void {
-  if (path === null) return;
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${json}\n`);
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  },
-);
+runMain('bench', main);

@@ -10,7 +10,7 @@
  * config says. Needs the built proxy (`npx tsc -p tsconfig.json`), openssl and Linux /proc.
  * Exit 1 when a request or a probe failed (the numbers are then meaningless), 2 when the run could not start.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { startHarness, removeTempDir, type Harness, type RunningProxy } from './
 import { concurrencyKnob, integerKnob, numberKnob } from './lib/knobs.js';
 import { median, roundTo } from './lib/stats.js';
 import { runLoad, type LoadResult } from './scenarios/load.js';
+import { runMain, writeResults } from './lib/results.js';
 import {
   probeExfiltration, probeWorkloads, WORKLOAD_NAMES, workloads, type ExfiltrationProbe, type ProbeResult, type Variant, type Workload,
 } from './scenarios/scrub-workloads.js';
@@ -249,16 +250,4 @@ function runMeta(knobs: ScrubKnobs) {
   };
 }
 
-function writeResults(path: string | null, json: string): void {
-  if (path === null) return;
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${json}\n`);
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`bench:scrub: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  },
-);
+runMain('bench:scrub', main);

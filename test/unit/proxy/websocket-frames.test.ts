@@ -18,6 +18,7 @@ import {
   type FrameParserOptions,
   type ReadFrame,
 } from '../../../src/proxy/websocket-frames.js';
+import { splitAt } from '../../helpers/chunks.js';
 
 const bytes = (...values: number[]): Buffer => Buffer.from(values);
 const HELLO = Buffer.from('Hello');
@@ -35,16 +36,6 @@ function filled(length: number, seed: number): Buffer {
   return out;
 }
 
-function splitAt(buffer: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.map((cut) => cut % (buffer.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let from = 0;
-  for (const point of [...points, buffer.length]) {
-    if (point > from) chunks.push(buffer.subarray(from, point));
-    from = Math.max(from, point);
-  }
-  return chunks;
-}
 
 /**
  * Frames with their payloads as short strings: vitest's deep equality walks a Buffer element by element,

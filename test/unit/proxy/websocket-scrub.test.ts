@@ -25,6 +25,7 @@ import {
 import { StreamRedactor, type Finding } from '../../../src/scanning/index.js';
 import { testScanner } from '../../helpers/proxy.js';
 import { githubToken } from '../scanning/helpers.js';
+import { splitAt } from '../../helpers/chunks.js';
 
 const TOKEN = githubToken('ghp', 'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1');
 const REDACTED = '[REDACTED:github_classic_pat]';
@@ -88,16 +89,6 @@ function wireOf(frames: readonly Frame[], direction: Direction): Buffer {
   return Buffer.concat(frames.map((frame) => serializeFrame(frame, isMasked(direction))));
 }
 
-function splitAt(buffer: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.map((cut) => cut % (buffer.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let from = 0;
-  for (const point of [...points, buffer.length]) {
-    if (point > from) chunks.push(buffer.subarray(from, point));
-    from = Math.max(from, point);
-  }
-  return chunks;
-}
 
 /** A text message cut into fragments at `cuts` (positions in the UTF-8 bytes), `between` after each non-final one. */
 function fragmented(text: string, cuts: readonly number[], between: (index: number) => Frame[] = () => []): Frame[] {
