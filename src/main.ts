@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createAuditLog } from './audit/audit-log.js';
+import { recoverChain, writeChainState } from './audit/chain-state.js';
 import { createLineScrubber } from './logging/line-scrubber.js';
 import { createScanner, loadCatalogue, type Scanner } from './scanning/index.js';
 import { openSink } from './audit/sinks.js';
@@ -65,9 +66,12 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
   const minter = createLeafMinter({ ca, clock: clock.wall });
   const metrics = createMetrics({ registry, version: VERSION, tools: [...config.tools.keys()] });
   const scanner = deps.scanner ?? createScanner(loadCatalogue());
+  // Recovered before the sinks open: opening a file ends a partial last line, which the header reports.
+  const chainStart = recoverChain(config.dataDir, config.audit.sinks.flatMap((sink) => (sink.type === 'file' ? [sink.path] : [])));
   const audit = createAuditLog(config.audit.sinks.map(openSink), {
     scrub: createLineScrubber(scanner),
     onEvent: (event) => metrics.recordEvent(event),
+    chain: { start: chainStart, persist: (position) => writeChainState(config.dataDir, position), now: clock.wall },
   });
   const agents = createUpstreamAgents({ extraCaFiles: config.upstream.ca });
   let runtime: Runtime;

@@ -1,9 +1,16 @@
 /**
  * The audit observer: one event per Outcome to every sink. It never throws into the request path; a
  * sink's failure is visible through `healthy()`, which the fail-closed gate and /readyz consult.
+ *
+ * Every line is a link of the tamper-evidence chain (chain.ts): a header line when the log opens (where
+ * the chain continues from), the events, and checkpoint lines every N events or T seconds and at close,
+ * so a file cut short is visible against any copy that holds a later checkpoint (SIEM, stdout sink).
  */
+import { hostname } from 'node:os';
 import type { Outcome } from '../pipeline/context.js';
-import { buildAuditEvent, type AuditEvent } from './event.js';
+import { createChain, GENESIS, type ChainPosition } from './chain.js';
+import type { RecoveredChain } from './chain-state.js';
+import { AUDIT_SCHEMA, buildAuditEvent, type AuditEvent } from './event.js';
 import type { AuditSink } from './sinks.js';
 
 export interface AuditLog {
@@ -12,31 +19,113 @@ export interface AuditLog {
   healthy(): boolean;
   flush(): void;
   close(): void;
+  /** The last line written to the chain (seq and hash). */
+  position(): ChainPosition;
+}
+
+export interface AuditChainOptions {
+  /** Where the chain continues from (chain-state.ts `recoverChain`); the genesis when absent. */
+  readonly start?: RecoveredChain;
+  /** Persists the running position (data dir); errors are swallowed, the file tail is the better witness. */
+  readonly persist?: (position: ChainPosition) => void;
+  readonly checkpointEvery?: number;
+  readonly checkpointIntervalMs?: number;
+  readonly persistIntervalMs?: number;
+  readonly now?: () => Date;
 }
 
 export interface AuditLogOptions {
   /** Scrubs the serialized line with the secret scanner: no secret reaches a sink, whatever field held it. */
   readonly scrub: (line: string) => string;
   readonly onEvent?: (event: AuditEvent) => void;
+  readonly chain?: AuditChainOptions;
 }
+
+export const CHECKPOINT_EVERY = 1000;
+export const CHECKPOINT_INTERVAL_MS = 60_000;
+export const PERSIST_INTERVAL_MS = 1000;
+const PROCESS_START = new Date(Date.now() - Math.round(process.uptime() * 1000));
 
 export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOptions): AuditLog {
   const { scrub, onEvent } = options;
+  const settings = options.chain ?? {};
+  const now = settings.now ?? (() => new Date());
+  const start = settings.start ?? { position: GENESIS, source: 'genesis', stateSeq: null, partialTails: [] };
+  const chain = createChain(start.position);
+  const checkpointEvery = settings.checkpointEvery ?? CHECKPOINT_EVERY;
+  let sinceCheckpoint = 0;
+  let persisted = start.position.seq;
+  let closed = false;
+
+  const emit = (body: string): void => {
+    const line = chain.append(body);
+    for (const sink of sinks) {
+      if (sink.healthy()) sink.write(line);
+    }
+  };
+  const checkpoint = (reason: 'count' | 'interval' | 'shutdown'): void => {
+    const { seq, hash } = chain.position();
+    emit(JSON.stringify({ schema: AUDIT_SCHEMA, kind: 'checkpoint', time: now().toISOString(), reason, checkpoint: { seq, hash, events: sinceCheckpoint } }));
+    sinceCheckpoint = 0;
+  };
+  const persist = (): void => {
+    const position = chain.position();
+    if (settings.persist === undefined || position.seq === persisted) return;
+    try {
+      settings.persist(position);
+      persisted = position.seq;
+    } catch {
+      // Best effort: the next start recovers from the file's last whole line when it can.
+    }
+  };
+
+  emit(headerBody(start, now()));
+  const checkpointTimer = setInterval(() => {
+    if (sinceCheckpoint > 0) checkpoint('interval');
+  }, settings.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS);
+  const persistTimer = setInterval(persist, settings.persistIntervalMs ?? PERSIST_INTERVAL_MS);
+  checkpointTimer.unref();
+  persistTimer.unref();
+
   return {
     observe(outcome) {
+      if (closed) return;
       const event = buildAuditEvent(outcome);
-      const line = `${scrub(JSON.stringify(event))}\n`;
-      for (const sink of sinks) {
-        if (sink.healthy()) sink.write(line);
-      }
+      emit(scrub(JSON.stringify(event)));
+      sinceCheckpoint += 1;
+      if (sinceCheckpoint >= checkpointEvery) checkpoint('count');
       onEvent?.(event);
     },
     healthy: () => sinks.some((sink) => sink.healthy()),
     flush() {
       for (const sink of sinks) sink.flush();
+      persist();
     },
     close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(checkpointTimer);
+      clearInterval(persistTimer);
+      checkpoint('shutdown');
       for (const sink of sinks) sink.close();
+      persist();
     },
+    position: () => chain.position(),
   };
+}
+
+/** The first line of every start: who writes, since when, and where the chain continues from. */
+function headerBody(start: RecoveredChain, time: Date): string {
+  return JSON.stringify({
+    schema: AUDIT_SCHEMA,
+    kind: 'header',
+    time: time.toISOString(),
+    host: hostname(),
+    pid: process.pid,
+    process_start: PROCESS_START.toISOString(),
+    continues: { seq: start.position.seq, hash: start.position.hash, source: start.source },
+    // The state file said the chain had gone further than any file shows: lines hashed, never written.
+    state_seq: start.stateSeq,
+    partial_tails: start.partialTails,
+  });
 }

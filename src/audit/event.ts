@@ -4,7 +4,9 @@
  * fields are only ever added; a rename or removal bumps the schema. README documents every field.
  */
 import type { Destination, Identity, Outcome, RequestContext, ScrubRecord } from '../pipeline/context.js';
-import type { CredentialSeen } from '../tokens/credentials.js';
+import { attribute, type Evidence } from '../tokens/attribution.js';
+import type { CredentialSeen } from '../tokens/credential-detect.js';
+import type { JwtClaims } from '../tokens/jwt-claims.js';
 import { redactQuery } from '../tokens/query.js';
 
 export const AUDIT_SCHEMA = 'mcp-egress.audit/1';
@@ -21,6 +23,10 @@ export interface AuditEvent {
     readonly source: string;
     /** Present only when the launcher attested it (`mcp-egress wrap`): evidence beside the configured actor. */
     readonly launch?: { readonly context: string; readonly user: string | null; readonly ci: string | null };
+    /** Every piece of evidence for `type`, strongest first (config, launch, token_kind, jwt). */
+    readonly evidence: readonly Evidence[];
+    /** True when two pieces of evidence disagree (human vs automation). */
+    readonly conflict: boolean;
   };
   readonly client: { readonly address: string; readonly port: number };
   readonly tunnel_id: string | null;
@@ -43,7 +49,7 @@ export interface AuditEvent {
   readonly result: Outcome['result'];
   readonly response: { readonly status: number | null; readonly bytes: number };
   readonly destination: { readonly address: string; readonly port: number; readonly via: string } | null;
-  readonly credentials: readonly CredentialSeen[];
+  readonly credentials: readonly AuditCredential[];
   /** What secret scrubbing did: how each body was treated and every redaction or block, never a value. */
   readonly scrub: {
     readonly request_body: string;
@@ -60,7 +66,14 @@ export interface AuditEvent {
   readonly error: { readonly reason: string; readonly detail: string | null } | null;
 }
 
-const UNKNOWN_ACTOR = Object.freeze({ principal: 'unknown', type: 'unknown', source: 'none' } as const);
+export interface AuditCredential {
+  readonly source: string;
+  readonly scheme: string | null;
+  readonly fingerprint: string;
+  readonly hint: string | null;
+  readonly kind: string;
+  readonly jwt?: JwtClaims;
+}
 
 export function buildAuditEvent(outcome: Outcome): AuditEvent {
   const ctx = outcome.context;
@@ -71,7 +84,7 @@ export function buildAuditEvent(outcome: Outcome): AuditEvent {
     time: ctx.timings.startedAt.toISOString(),
     kind: ctx.kind,
     tool: identity?.tool ?? null,
-    actor: identity ? actorPart(identity) : UNKNOWN_ACTOR,
+    actor: actorPart(identity, ctx.credentials),
     client: { address: ctx.client.address, port: ctx.client.port },
     tunnel_id: ctx.tunnel?.id ?? null,
     request: requestPart(ctx),
@@ -88,19 +101,46 @@ export function buildAuditEvent(outcome: Outcome): AuditEvent {
 
 // Field by field, never a spread: these objects are typed, but a wider object (a resolver result, a
 // config entry) is assignable to them, and a spread would carry its extra fields into the audit log.
-function actorPart(identity: Identity): AuditEvent['actor'] {
-  const { actor, launch } = identity;
-  if (!launch) return { principal: actor.principal, type: actor.type, source: actor.source };
+function actorPart(identity: Identity | undefined, credentials: readonly CredentialSeen[]): AuditEvent['actor'] {
+  const actor = identity?.actor ?? { principal: 'unknown', type: 'unknown', source: 'none' };
+  const launch = identity?.launch;
+  const { type, evidence, conflict } = attribute({
+    configured: actor.type,
+    launchContext: launch?.context ?? null,
+    credentialEvidence: credentials.map((credential) => credential.evidence),
+  });
+  const copied = evidence.map(evidencePart);
+  const base = { principal: actor.principal, type, source: actor.source };
+  if (!launch) return { ...base, evidence: copied, conflict };
   const attested = { context: launch.context, user: launch.user, ci: launch.ci };
-  return { principal: actor.principal, type: actor.type, source: actor.source, launch: attested };
+  return { ...base, launch: attested, evidence: copied, conflict };
+}
+
+function evidencePart(entry: Evidence): Evidence {
+  if (entry.source === 'token_kind') return { source: entry.source, type: entry.type, kind: entry.kind };
+  return { source: entry.source, type: entry.type };
 }
 
 function destinationPart(destination: Destination): NonNullable<AuditEvent['destination']> {
   return { address: destination.address, port: destination.port, via: destination.via };
 }
 
-function credentialPart(credential: CredentialSeen): CredentialSeen {
-  return { source: credential.source, scheme: credential.scheme, fingerprint: credential.fingerprint, hint: credential.hint };
+function credentialPart(credential: CredentialSeen): AuditCredential {
+  const { source, scheme, fingerprint, hint, kind, jwt } = credential;
+  const base = { source, scheme, fingerprint, hint, kind };
+  return jwt === undefined ? base : { ...base, jwt: jwtPart(jwt) };
+}
+
+const JWT_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'azp', 'client_id', 'scope', 'expired'] as const;
+
+/** The named claims only (already sanitized by jwt-claims.ts), absent ones left out. */
+function jwtPart(claims: JwtClaims): JwtClaims {
+  const copied: Record<string, unknown> = {};
+  for (const name of JWT_CLAIMS) {
+    const value = claims[name];
+    if (value !== undefined) copied[name] = Array.isArray(value) ? [...(value as readonly string[])] : value;
+  }
+  return copied as JwtClaims;
 }
 
 function scrubPart(scrub: ScrubRecord): NonNullable<AuditEvent['scrub']> {

@@ -9,13 +9,15 @@
  * stop the others. A sink is unhealthy from its first write error on; the fail-closed gate refuses new
  * requests when no sink is healthy.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino from 'pino';
 import type { AuditSinkConfig } from '../config/types.js';
 
 export interface AuditSink {
   readonly name: string;
+  /** The file a file sink appends to (the chain recovers its position from the file's last line). */
+  readonly path?: string;
   /** Writes one complete JSON line (already serialized and scrubbed, newline included). */
   write(line: string): void;
   healthy(): boolean;
@@ -33,7 +35,8 @@ function openFileSink(path: string): AuditSink {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // Opened here, synchronously: a sink that cannot be opened fails start-up (fail closed), it does not
   // surface later as a stream of lost events.
-  const fd = openSync(path, 'a', 0o600);
+  const fd = openSync(path, 'a+', 0o600);
+  terminatePartialLine(fd);
   const stream = pino.destination({ fd, sync: true, minLength: 0 });
   let failed = false;
   let closed = false;
@@ -57,6 +60,7 @@ function openFileSink(path: string): AuditSink {
   };
   return {
     name: `file:${path}`,
+    path,
     write: (line) => {
       pending.push(line);
       if (!scheduled) {
@@ -81,8 +85,9 @@ function openFileSink(path: string): AuditSink {
           fsyncSync(fd);
         }
       } finally {
+        // SonicBoom closes the descriptor itself, asynchronously (after its own fsync). Closing it here as
+        // well let that late close hit whatever file reused the number (a sink reopened at once).
         stream.destroy();
-        closeQuietly(fd);
       }
     },
   };
@@ -109,10 +114,14 @@ function openStdoutSink(): AuditSink {
   };
 }
 
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // SonicBoom may have closed the descriptor already while being destroyed.
-  }
+/**
+ * A crash mid-write can leave a partial last line; new lines must not be glued onto it. It is ended with
+ * a newline (kept, not truncated: it is evidence), and the header of this start names it (`partial_tails`).
+ */
+function terminatePartialLine(fd: number): void {
+  const { size } = fstatSync(fd);
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) writeSync(fd, '\n');
 }

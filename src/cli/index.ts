@@ -1,9 +1,10 @@
 /**
- * The command line: `start`, `check-config`, `env`, `redact`, `wrap`. Each command is a small module; this file only
+ * The command line: `start`, `check-config`, `env`, `redact`, `wrap`, `audit verify|fingerprint`. Each command is a small module; this file only
  * declares the surface (commander) and maps results to exit codes.
  */
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
+import { runAuditFingerprint, runAuditVerify } from './audit.js';
 import { runCheckConfig } from './check-config.js';
 import { runEnv } from './env.js';
 import { runRedact } from './redact.js';
@@ -67,6 +68,23 @@ export async function main(argv: readonly string[]): Promise<void> {
     .passThroughOptions()
     .action(async (command: string[], options: { tool: string; config?: string; proxy?: string }) => {
       process.exitCode = await runWrap(options, command);
+    });
+
+  const audit = program.command('audit').description('work with audit files: verify the tamper-evidence chain, fingerprint a token');
+  audit
+    .command('verify')
+    .description('check seq and prev_hash over audit files (oldest first); names the first break; exit 1 when broken')
+    .argument('<files...>', 'audit files in order, oldest first (rotated files before the current one)')
+    .option('--allow-partial-tail', 'accept a file ending in a partial line (a crash mid-write): verified up to the last whole line')
+    .action(async (files: string[], options: { allowPartialTail?: boolean }) => {
+      process.exitCode = await runAuditVerify(files, options);
+    });
+  audit
+    .command('fingerprint')
+    .description("read a token on stdin, print the fingerprint audit events carry for it (uses the data dir's key, never creates one)")
+    .option('-c, --config <file>', 'YAML configuration file (for the data dir)')
+    .action(async (options: { config?: string }) => {
+      process.exitCode = await runAuditFingerprint(options);
     });
 
   await program.parseAsync([...argv]);

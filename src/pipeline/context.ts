@@ -8,7 +8,7 @@ import type { ActorType } from '../config/types.js';
 import type { LaunchAttestation } from '../identity/launch-attestation.js';
 import type { Decision, Scheme } from '../policy/types.js';
 import type { ReasonCode } from '../errors/catalogue.js';
-import type { CredentialSeen } from '../tokens/credentials.js';
+import type { CredentialSeen } from '../tokens/credential-detect.js';
 
 export interface Identity {
   /** Configured tool name, or null for anonymous use (only possible with no tools configured). */

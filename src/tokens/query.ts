@@ -12,6 +12,38 @@ const SECRET_NAME_PARTS = ['token', 'secret', 'password', 'passwd', 'apikey', 'a
 
 export const REDACTED_VALUE = '[REDACTED]';
 
+// Parameters whose value is how the caller authenticates (RFC 6750 §2.3 `access_token`, Google's `key`,
+// Azure's `subscription-key`, …): token intelligence records these as credentials. Exact names only: a
+// `next_page_token` is a secret-ish name for the redaction above but is not the tool's credential.
+const CREDENTIAL_PARAM_NAMES = new Set([
+  'access_token', 'token', 'auth_token', 'id_token', 'jwt', 'api_key', 'apikey', 'api-key', 'key',
+  'private_token', 'private-token', 'subscription-key', 'subscription_key', 'client_secret', 'access_key',
+  'accesskey', 'x-amz-security-token', 'password', 'secret',
+]);
+const MAX_QUERY_CREDENTIALS = 32;
+
+export function isCredentialParamName(name: string): boolean {
+  return CREDENTIAL_PARAM_NAMES.has(name.toLowerCase());
+}
+
+/**
+ * Non-empty values of credential-named parameters, percent-decoded, in order (the first 32: a query is
+ * bounded by the request line anyway). The name is returned lower-cased.
+ */
+export function credentialParams(query: string): { name: string; value: string }[] {
+  const found: { name: string; value: string }[] = [];
+  if (query === '') return found;
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    const name = decodeLoosely(pair.slice(0, eq)).toLowerCase();
+    const value = decodeLoosely(pair.slice(eq + 1)).trim();
+    if (value !== '' && isCredentialParamName(name)) found.push({ name, value });
+    if (found.length >= MAX_QUERY_CREDENTIALS) break;
+  }
+  return found;
+}
+
 export function isSecretParamName(name: string): boolean {
   const lower = name.toLowerCase();
   return SECRET_NAMES.has(lower) || SECRET_NAME_PARTS.some((part) => lower.includes(part));

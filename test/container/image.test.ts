@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wait, type StartedTestContainer } from 'testcontainers';
+import { verifyChain } from '../../src/audit/verify.js';
 import { startBackend, type Backend } from '../helpers/backend.js';
 import { curl } from '../helpers/clients.js';
 import { makeBackendPki, type BackendPki } from '../helpers/pki.js';
@@ -130,7 +131,9 @@ function mountedConfigSuite(): void {
   });
 
   it('keeps its state on the volume, key files private, and nothing in the temp dirs', async () => {
-    expect(readdirSync(dataDir).sort()).toEqual(['audit.jsonl', 'ca-bundle.pem', 'ca.key', 'ca.pem', 'hmac.key']);
+    // audit-chain.json (the audit chain's saved position) appears once the first save is due.
+    const state = readdirSync(dataDir).filter((name) => name !== 'audit-chain.json').sort();
+    expect(state).toEqual(['audit.jsonl', 'ca-bundle.pem', 'ca.key', 'ca.pem', 'hmac.key']);
     // podman mounts writable tmpfs on /tmp and /var/tmp even with --read-only (Docker does not): look.
     const temp = await container!.exec(['find', '/tmp', '/var/tmp', '-mindepth', '1']);
     expect([temp.exitCode, temp.stdout]).toEqual([0, '']);
@@ -145,7 +148,10 @@ function mountedConfigSuite(): void {
     expect(stopped.output).toContain('"msg":"shutting down"');
     const audit = readFileSync(join(dataDir, 'audit.jsonl'), 'utf8');
     expect(audit.endsWith('\n')).toBe(true);
-    const events = audit.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditLine);
+    const lines = audit.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditLine);
+    expect(lines.map((line) => line.kind)).toEqual(['header', 'request', 'request', 'checkpoint']);
+    expect((await verifyChain([join(dataDir, 'audit.jsonl')])).break).toBeNull();
+    const events = lines.filter((line) => line.kind === 'request');
     expect(events).toMatchObject([
       { tool: 'reader', decision: { action: 'allow' } },
       { tool: 'reader', decision: { action: 'deny', reason: 'method_not_allowed' } },
@@ -155,6 +161,7 @@ function mountedConfigSuite(): void {
 }
 
 interface AuditLine {
+  readonly kind: string;
   readonly tool: string | null;
   readonly decision: { readonly action: string; readonly reason?: string };
 }

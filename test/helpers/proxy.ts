@@ -72,7 +72,13 @@ export async function startTestProxy(yaml: string, options: TestProxyOptions = {
     logs,
     url: (user, password) =>
       user === undefined ? `http://127.0.0.1:${running.proxy.port}` : `http://${encodeURIComponent(user)}:${encodeURIComponent(password ?? '')}@127.0.0.1:${running.proxy.port}`,
-    auditEvents: () => auditText().split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as AuditEvent),
+    // Request and connect events only: the chain's header and checkpoint lines are specified in audit-chain tests.
+    auditEvents: () =>
+      auditText()
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as AuditEvent)
+        .filter((event) => event.kind === 'request' || event.kind === 'connect'),
     auditText,
     stop: () => running.stop(),
   };

@@ -57,7 +57,11 @@ describe('audit events', () => {
     });
     expect(backend.requests.at(-1)?.headers.authorization).toBe(`Bearer ${token}`); // forwarded untouched
     const event = proxy.auditEvents().at(-1)!;
-    expect(event.credentials).toEqual([{ source: 'authorization', scheme: 'bearer', fingerprint: expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/), hint: 'ghp_…wxyz' }]);
+    const keyed = expect.stringMatching(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(event.credentials).toEqual([
+      { source: 'authorization', scheme: 'bearer', fingerprint: keyed, hint: 'ghp_…wxyz', kind: 'generic_bearer' },
+      { source: 'query', scheme: null, fingerprint: keyed, hint: null, kind: 'generic_bearer' }, // ?access_token=
+    ]);
     expect(event.request.query).toBe('access_token=[REDACTED]&page=2');
     const text = proxy.auditText() + proxy.logs.join('');
     for (const secret of [token, 'query-secret-value', 'cookie-secret-value', READER_SECRET]) expect(text).not.toContain(secret);

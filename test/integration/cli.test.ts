@@ -155,7 +155,9 @@ describe('the embedded default (no config file)', () => {
     } finally {
       expect(await proc.stop()).toBe(0);
     }
-    const event = JSON.parse(readFileSync(join(cwd, '.mcp-egress', 'audit.jsonl'), 'utf8').trim().split('\n')[0]!) as Record<string, unknown>;
+    const lines = readFileSync(join(cwd, '.mcp-egress', 'audit.jsonl'), 'utf8').trim().split('\n');
+    // The file opens with the audit chain's header line; the first request event follows.
+    const event = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line['kind'] === 'request');
     expect(event).toMatchObject({ tool: null, decision: { action: 'deny', reason: 'ssrf_loopback', policy_reason: 'anonymous_report_only' } });
   });
 });

@@ -5,8 +5,9 @@
  * request goes out unchanged.
  *
  * Not exfiltration: the credential a tool sends in its own auth headers (Authorization, the API-key
- * headers, Cookie, and query parameters named for a credential such as `access_token` or `key`) — whether that host may be called at all is the allowlist's judgement, and which
- * token was used is token intelligence's — and kinds an allow rule lists under `secrets`.
+ * headers token intelligence knows, Cookie) or in a query parameter named for a credential (`access_token`,
+ * `key`) — whether that host may be called at all is the allowlist's judgement, and which token was used
+ * is token intelligence's — and kinds an allow rule lists under `secrets`.
  *
  * The body is held (up to `maxRequestBodyBytes`) and scanned before a byte of it leaves; a larger body
  * cannot be judged, so `block` refuses it (fail closed) and the other settings pass it on, flagged.
@@ -14,6 +15,7 @@
 import type { ScrubSettings } from '../../config/types.js';
 import { kindAllowed, sendableSecretKinds } from '../../policy/compile.js';
 import { contentKind } from '../../scanning/content-kind.js';
+import { CREDENTIAL_HEADERS } from '../../tokens/credentials.js';
 import { isSecretParamName } from '../../tokens/query.js';
 import { redactRequest, scanRequest, type LocatedFinding, type OutgoingRequest } from '../../scanning/request-scan.js';
 import type { BodyHandling, RequestContext } from '../context.js';
@@ -23,7 +25,7 @@ import { NEXT, refuse, type Stage, type StageVerdict } from '../stage.js';
 import { BodyReadAbortedError, decodeBody, encodeBody, hasRequestBody, readBodyUpTo, type DecodedBody } from './request-body.js';
 
 /** Headers that carry the tool's own credential for the host it calls. */
-const OWN_CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'private-token', 'x-auth-token', 'cookie']);
+const OWN_CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([...CREDENTIAL_HEADERS, 'cookie']);
 // Hop-by-hop and proxy headers never reach the upstream (the forwarder drops them): nothing to judge there.
 const NOT_FORWARDED = new Set(['host', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 const ALL_FORMS = { json: true, percent: true } as const;

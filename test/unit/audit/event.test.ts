@@ -8,24 +8,27 @@ import type { Destination, Identity, RequestContext } from '../../../src/pipelin
 import { buildOutcome, runPipeline } from '../../../src/pipeline/run.js';
 import type { Runtime } from '../../../src/pipeline/runtime.js';
 import { NEXT, refuse, type Stage } from '../../../src/pipeline/stage.js';
-import type { CredentialSeen } from '../../../src/tokens/credentials.js';
-import { credentialsInHeaders } from '../../../src/tokens/credentials.js';
+import { detectCredentials, type CredentialSeen } from '../../../src/tokens/credential-detect.js';
+import type { HeaderBag } from '../../../src/tokens/credentials.js';
 import { createFingerprinter } from '../../../src/tokens/fingerprint.js';
 import type { Decision } from '../../../src/policy/types.js';
 import { allowDecision, httpsTarget, requestContext, START_NS, toolIdentity } from '../../helpers/context-factory.js';
 
 const TOP_KEYS = ['schema', 'event_id', 'time', 'kind', 'tool', 'actor', 'client', 'tunnel_id', 'request', 'decision', 'result', 'response', 'destination', 'credentials', 'scrub', 'duration_ms', 'error'];
-const ACTOR_KEYS = ['principal', 'type', 'source'];
+const ACTOR_KEYS = ['principal', 'type', 'source', 'evidence', 'conflict'];
 const CLIENT_KEYS = ['address', 'port'];
 const REQUEST_KEYS = ['method', 'scheme', 'host', 'port', 'path', 'query', 'bytes'];
 const DECISION_KEYS = ['action', 'mode', 'rule_id', 'reason', 'policy_reason'];
 const RESPONSE_KEYS = ['status', 'bytes'];
 const DESTINATION_KEYS = ['address', 'port', 'via'];
-const CREDENTIAL_KEYS = ['source', 'scheme', 'fingerprint', 'hint'];
+const CREDENTIAL_KEYS = ['source', 'scheme', 'fingerprint', 'hint', 'kind'];
 const DURATION_KEYS = ['total', 'upstream'];
 const ERROR_KEYS = ['reason', 'detail'];
 
 const fingerprint = createFingerprinter(Buffer.alloc(32, 3));
+// No scanner here (kinds fall back to the generic ones): the event's shape is under test, not detection.
+const credentialsIn = (headers: HeaderBag): CredentialSeen[] =>
+  detectCredentials({ headers, query: '' }, { scan: () => [], fingerprint, now: new Date(0) });
 
 /** A request that went all the way: every lifecycle part filled in. */
 function forwardedContext(): RequestContext {
@@ -34,7 +37,7 @@ function forwardedContext(): RequestContext {
   ctx.target = httpsTarget({ query: 'page=2' });
   ctx.decision = allowDecision();
   ctx.destination = { address: '203.0.113.7', port: 443, via: 'dns' };
-  ctx.credentials = credentialsInHeaders(ctx.req.headers, fingerprint);
+  ctx.credentials = credentialsIn(ctx.req.headers);
   ctx.requestBytes = 12;
   ctx.response = { status: 200, bytes: 345 };
   ctx.timings.upstreamStartNs = START_NS + 1_000_000n;
@@ -68,7 +71,7 @@ describe('buildAuditEvent: shape', () => {
     expect(Object.keys(event.error!)).toEqual(ERROR_KEYS);
     expect(event).toMatchObject({
       tool: null,
-      actor: { principal: 'unknown', type: 'unknown', source: 'none' },
+      actor: { principal: 'unknown', type: 'unknown', source: 'none', evidence: [], conflict: false },
       request: { method: 'UNKNOWN', scheme: null, host: null, port: null, path: null, query: null, bytes: 0 },
       response: { status: null, bytes: 0 },
       destination: null,
@@ -101,7 +104,7 @@ describe('buildAuditEvent: shape', () => {
       time: '2025-03-04T05:06:07.089Z',
       kind: 'request',
       tool: 'reader',
-      actor: { principal: 'reader@example.test', type: 'automation', source: 'config' },
+      actor: { principal: 'reader@example.test', type: 'automation', source: 'config', evidence: [{ source: 'config', type: 'automation' }], conflict: false },
       client: { address: '127.0.0.1', port: 50_123 },
       tunnel_id: null,
       request: { method: 'GET', scheme: 'https', host: 'api.example.test', port: 443, path: '/v1/items', query: 'page=2', bytes: 12 },
@@ -173,7 +176,7 @@ describe('buildAuditEvent: no header value from the request', () => {
     filling('identify', (ctx) => (ctx.identity = toolIdentity())),
     filling('target', (ctx) => (ctx.target = httpsTarget({ query: `x=1&token=${SECRETS.query}`, requestTarget: `/v1/items?x=1&token=${SECRETS.query}` }))),
     filling('policy', (ctx) => (ctx.decision = allowDecision())),
-    filling('credentials', (ctx) => (ctx.credentials = credentialsInHeaders(ctx.req.headers, fingerprint))),
+    filling('credentials', (ctx) => (ctx.credentials = credentialsIn(ctx.req.headers))),
   ];
 
   it.each([
@@ -205,5 +208,56 @@ describe('buildAuditEvent: no header value from the request', () => {
       expect(text).not.toContain(secret.slice(4, -4));
     }
     expect(events[0]!.credentials.map((c) => c.source)).toEqual(['authorization', 'x-api-key']);
+  });
+});
+
+describe('buildAuditEvent: token intelligence', () => {
+  const jwtCredential = (claims: CredentialSeen['jwt'], evidence: CredentialSeen['evidence']): CredentialSeen => ({
+    source: 'authorization', scheme: 'bearer', kind: 'jwt', fingerprint: 'hmac-sha256:00', hint: null, evidence, ...(claims ? { jwt: claims } : {}),
+  });
+
+  it('a JWT credential carries kind and jwt claims, nothing else', () => {
+    const ctx = forwardedContext();
+    const claims = Object.assign({ sub: 's', exp: 10, expired: true }, { signature: 'jwt-extra' });
+    const evidence = [Object.assign({ source: 'jwt' as const, type: 'automation' as const }, { raw: 'evidence-extra' })];
+    ctx.credentials = [Object.assign(jwtCredential(claims, evidence), { value: 'credential-extra' })];
+    const event = eventOf(ctx);
+    expect(Object.keys(event.credentials[0]!)).toEqual([...CREDENTIAL_KEYS, 'jwt']);
+    expect(event.credentials[0]!.jwt).toEqual({ sub: 's', exp: 10, expired: true });
+    expect(event.actor.evidence).toEqual([{ source: 'config', type: 'automation' }, { source: 'jwt', type: 'automation' }]);
+    expect(JSON.stringify(event)).not.toMatch(/-extra/);
+  });
+
+  it.each([
+    {
+      name: 'configured unknown, launched in CI, a human token: type from the launch, conflict',
+      identity: { tool: 'reader', actor: { principal: 'p', type: 'unknown' as const, source: 'config' as const }, launch: { context: 'ci' as const, user: 'runner', ci: 'github_actions' } },
+      evidence: [{ source: 'token_kind' as const, type: 'human' as const, kind: 'github_oauth_token' }],
+      expected: {
+        keys: ['principal', 'type', 'source', 'launch', 'evidence', 'conflict'],
+        type: 'automation',
+        evidence: [{ source: 'launch', type: 'automation' }, { source: 'token_kind', type: 'human', kind: 'github_oauth_token' }],
+        conflict: true,
+      },
+    },
+    {
+      name: 'configured unknown, no launch, an installation token: automation from the token kind',
+      identity: { tool: 'reader', actor: { principal: 'p', type: 'unknown' as const, source: 'config' as const } },
+      evidence: [{ source: 'token_kind' as const, type: 'automation' as const, kind: 'github_installation_token' }],
+      expected: { keys: ACTOR_KEYS, type: 'automation', evidence: [{ source: 'token_kind', type: 'automation', kind: 'github_installation_token' }], conflict: false },
+    },
+    {
+      name: 'nothing but an unknown configuration: unknown, no evidence',
+      identity: { tool: 'reader', actor: { principal: 'p', type: 'unknown' as const, source: 'config' as const } },
+      evidence: [],
+      expected: { keys: ACTOR_KEYS, type: 'unknown', evidence: [], conflict: false },
+    },
+  ])('$name', ({ identity, evidence, expected }) => {
+    const ctx = forwardedContext();
+    ctx.identity = identity as Identity;
+    ctx.credentials = [jwtCredential(undefined, evidence)];
+    const { actor } = eventOf(ctx);
+    expect(Object.keys(actor)).toEqual(expected.keys);
+    expect({ type: actor.type, evidence: actor.evidence, conflict: actor.conflict }).toEqual({ type: expected.type, evidence: expected.evidence, conflict: expected.conflict });
   });
 });

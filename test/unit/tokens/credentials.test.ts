@@ -1,12 +1,10 @@
 /**
- * credentialsInHeaders: which credential a tool sends upstream, named by source, scheme, fingerprint and
- * hint, and never by its value.
+ * credentialValuesInHeaders / credentialValuesInQuery: where a tool puts the credential it sends upstream
+ * (source, scheme, the value). Hashing, kinds and hints are credential-detect's (credential-detect.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { credentialsInHeaders, type HeaderBag } from '../../../src/tokens/credentials.js';
-import { createFingerprinter } from '../../../src/tokens/fingerprint.js';
+import { credentialValuesInHeaders, credentialValuesInQuery, type HeaderBag } from '../../../src/tokens/credentials.js';
 
-const fingerprint = createFingerprinter(Buffer.alloc(32, 7));
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
 const GH = 'ghp_Secret0123456789abcdefghijKLMNOPQRST';
@@ -72,24 +70,43 @@ const CASES: readonly Case[] = [
   { name: 'undefined values', headers: { authorization: undefined, 'x-api-key': undefined }, expected: [] },
 ];
 
-describe('credentialsInHeaders', () => {
+describe('credentialValuesInHeaders', () => {
   it.each(CASES)('$name', ({ headers, expected }) => {
-    expect(credentialsInHeaders(headers, fingerprint)).toEqual(
-      expected.map(({ source, scheme, token, hint }) => ({ source, scheme, fingerprint: fingerprint(token), hint })),
-    );
+    expect(credentialValuesInHeaders(headers)).toEqual(expected.map(({ source, scheme, token }) => ({ source, scheme, value: token })));
   });
 
-  it.each(CASES)('$name: no token value in the result', ({ headers }) => {
-    const text = JSON.stringify(credentialsInHeaders(headers, fingerprint)).toLowerCase();
-    for (const secret of [GH, ANT, SHORT, PLAIN]) {
-      expect(text).not.toContain(secret.toLowerCase());
-      // Nor the secret part without its public prefix.
-      expect(text).not.toContain(secret.slice(-16, -4).toLowerCase());
-    }
+  const AKID = 'ASIA3ASJSQRRRRTXAT73';
+  it.each([
+    { name: 'X-Goog-Api-Key', headers: { 'x-goog-api-key': PLAIN }, expected: [{ source: 'x-goog-api-key', scheme: null, value: PLAIN }] },
+    { name: 'Ocp-Apim-Subscription-Key', headers: { 'ocp-apim-subscription-key': PLAIN }, expected: [{ source: 'ocp-apim-subscription-key', scheme: null, value: PLAIN }] },
+    { name: 'JOB-TOKEN and X-Vault-Token', headers: { 'job-token': SHORT, 'x-vault-token': PLAIN }, expected: [{ source: 'job-token', scheme: null, value: SHORT }, { source: 'x-vault-token', scheme: null, value: PLAIN }] },
+    {
+      name: 'AWS SigV4: the access key ID, not the per-request signature',
+      headers: { authorization: `AWS4-HMAC-SHA256 Credential=${AKID}/20240101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc123` },
+      expected: [{ source: 'authorization', scheme: 'aws4-hmac-sha256', value: AKID }],
+    },
+    { name: 'AWS SigV4 without Credential=: the parameters', headers: { authorization: 'AWS4-HMAC-SHA256 Signature=abc' }, expected: [{ source: 'authorization', scheme: 'aws4-hmac-sha256', value: 'Signature=abc' }] },
+  ])('$name', ({ headers, expected }) => {
+    expect(credentialValuesInHeaders(headers)).toEqual(expected);
+  });
+});
+
+describe('credentialValuesInQuery', () => {
+  it.each([
+    { query: '', expected: [] },
+    { query: 'page=2&q=ghp', expected: [] },
+    { query: `access_token=${GH}`, expected: [{ param: 'access_token', value: GH }] },
+    { query: `a=1&API_KEY=${PLAIN}&key=${SHORT}&token=t1&token=t2`, expected: [{ param: 'api_key', value: PLAIN }, { param: 'key', value: SHORT }, { param: 'token', value: 't1' }, { param: 'token', value: 't2' }] },
+    { query: 'api%5Fkey=a%2Bb+c', expected: [{ param: 'api_key', value: 'a+b c' }] },
+    { query: 'token=&key&access_token=%20', expected: [] },
+    { query: 'next_page_token=abc&code=xyz&signature=s', expected: [] },
+    { query: 'key=%E0%A4%A', expected: [{ param: 'key', value: '%E0%A4%A' }] },
+  ])('$query', ({ query, expected }) => {
+    expect(credentialValuesInQuery(query)).toEqual(expected.map(({ param, value }) => ({ source: 'query', scheme: null, value, param })));
   });
 
-  it('gives each entry exactly the documented fields', () => {
-    const [entry] = credentialsInHeaders({ authorization: `Bearer ${GH}` }, fingerprint);
-    expect(Object.keys(entry!)).toEqual(['source', 'scheme', 'fingerprint', 'hint']);
+  it('keeps at most 32 values', () => {
+    const query = Array.from({ length: 100 }, (_, i) => `key=k${i}`).join('&');
+    expect(credentialValuesInQuery(query)).toHaveLength(32);
   });
 });
