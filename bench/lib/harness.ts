@@ -106,7 +106,7 @@ function assemble(options: HarnessOptions, { dir, certs, backend }: Parts): Harn
       return runningProxy(proxy, certs, secret, ticks);
     },
     backendStats: () => backendStats(direct, backendPort),
-    auditEventCount: () => countLines(join(dir, 'audit.jsonl')),
+    auditEventCount: () => countRequestEvents(join(dir, 'audit.jsonl')),
     stop: () => stopProcess(backend, STOP_GRACE_MS),
     killNow: () => killNow(started),
   };
@@ -183,9 +183,10 @@ async function backendStats(direct: Route, port: number): Promise<BackendStats> 
   }
 }
 
-function countLines(path: string): number {
+/** Request and connect events; the audit chain's header and checkpoint lines are not counted. */
+function countRequestEvents(path: string): number {
   const text = readFileSync(path, 'utf8');
-  return text.split('\n').filter((line) => line.trim() !== '').length;
+  return text.split('\n').filter((line) => line.includes('"kind":"request"') || line.includes('"kind":"connect"')).length;
 }
 
 /** One small request through the proxy: does it still serve after a scenario? */
