@@ -4,6 +4,8 @@
  *
  *   upstream ─► decoders (reverse order of the codings) ─► decoded-size guard ─► redactor ─► body
  *
+ * (a small body of declared length is decoded whole, in one call: see content-coding.ts)
+ *
  * Decisions, in order, all before a header went out:
  *   no body (HEAD, 1xx, 204, 304, Content-Length 0)       → relay, handling `none`
  *   a binary Content-Type (body-kind.ts)                   → relay, handling `binary`
@@ -26,7 +28,7 @@ import type http from 'node:http';
 import { Transform, type Duplex, type Readable } from 'node:stream';
 import { redactorTransform, type ChunkRedactor } from '../scanning/stream-redactor.js';
 import { BOUNDARY_LOOKBEHIND, lastEventEnd, lastLineEnd, responseBodyKind, type BodyFraming } from '../scanning/body-kind.js';
-import { createDecoder, decodedSizeGuard, parseCodings, ResponseBodyError, type ContentCoding } from './content-coding.js';
+import { createDecoder, decodedSizeGuard, parseCodings, ResponseBodyError, WHOLE_MAX_ENCODED_BYTES, type ContentCoding } from './content-coding.js';
 
 export { scrubbableAcceptEncoding, ResponseBodyError } from './content-coding.js';
 
@@ -125,13 +127,25 @@ interface Stage {
 }
 
 function scrubbedBody(upstreamRes: http.IncomingMessage, codings: readonly ContentCoding[], framing: BodyFraming, options: ResponseScrubOptions): Readable {
+  const decoderOptions = { whole: isSmallDeclaredBody(upstreamRes) };
   const stages: Stage[] = [...codings].reverse().map((coding) => ({
-    stream: createDecoder(coding),
+    stream: createDecoder(coding, decoderOptions),
     asBodyError: (error: Error) => new ResponseBodyError('RESPONSE_UNDECODABLE', `the response body is not valid ${coding}`, { cause: error }),
   }));
   if (codings.length > 0) stages.push({ stream: decodedSizeGuard(options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES), asBodyError: null });
   stages.push({ stream: redactingTransform(framing, options.createRedactor), asBodyError: null });
   return chained(upstreamRes, stages);
+}
+
+/**
+ * A body whose whole length is declared and small: its decoders may hold it and decode it in one call
+ * (content-coding.ts). Not a chunked body, whose end is unknown (an event stream must not be held back).
+ */
+function isSmallDeclaredBody(upstreamRes: http.IncomingMessage): boolean {
+  const declared = upstreamRes.headers['content-length'];
+  if (upstreamRes.headers['transfer-encoding'] !== undefined || declared === undefined || declared.trim() === '') return false;
+  const length = Number(declared);
+  return Number.isSafeInteger(length) && length <= WHOLE_MAX_ENCODED_BYTES;
 }
 
 class UpstreamClosedError extends Error {

@@ -11,11 +11,19 @@
  */
 import { isDigit, isLower, isUpper } from './ascii.js';
 
+/**
+ * A decoded text and where it came from. Only the escapes are recorded (most text has few): between two
+ * escapes, decoded and raw bytes correspond one to one, so a map of every byte is never built.
+ */
 export interface DecodedView {
   readonly bytes: Buffer;
-  /** Raw span [rawStart[i], rawEnd[i]) that produced decoded byte i. */
-  readonly rawStart: Int32Array;
-  readonly rawEnd: Int32Array;
+  /** Length of the raw text. */
+  readonly rawLength: number;
+  /** Escape k stands at raw [rawStarts[k], rawEnds[k]) and decoded [viewStarts[k], viewEnds[k]), in order. */
+  readonly rawStarts: readonly number[];
+  readonly rawEnds: readonly number[];
+  readonly viewStarts: readonly number[];
+  readonly viewEnds: readonly number[];
 }
 
 /**
@@ -99,68 +107,106 @@ function writeUtf8(codePoint: number, out: Buffer, outAt: number): void {
 
 const utf8Length = (lead: number): number => (lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4);
 
-/** The decoded view, or null when `raw` holds no escape of this kind (the raw scan already saw everything). */
+/**
+ * The decoded view, or null when `raw` holds no escape of this kind (the raw scan already saw everything).
+ * Escapes are found by jumping from marker to marker; the bytes between them are copied as runs.
+ */
 export function decodeView(raw: Buffer, decode: UnitDecoder, marker: number): DecodedView | null {
   let at = raw.indexOf(marker);
   if (at < 0) return null;
   // Every escape is at least as long as what it decodes to, so the view never outgrows the raw text.
   const bytes = Buffer.allocUnsafe(raw.length);
-  const rawStart = new Int32Array(raw.length);
-  const rawEnd = new Int32Array(raw.length);
-  raw.copy(bytes, 0, 0, at);
-  for (let i = 0; i < at; i++) {
-    rawStart[i] = i;
-    rawEnd[i] = i + 1;
-  }
-  let length = at;
-  let escapes = 0;
-  while (at < raw.length) {
-    const consumed = raw[at] === marker ? decode(raw, at, bytes, length) : 0;
+  const rawStarts: number[] = [];
+  const rawEnds: number[] = [];
+  const viewStarts: number[] = [];
+  const viewEnds: number[] = [];
+  // raw[0, copied) is decoded into bytes[0, length).
+  let copied = 0;
+  let length = 0;
+  while (at >= 0) {
+    // The decoder writes where the run before it will end; the run is copied in once the escape is known.
+    const outAt = length + (at - copied);
+    const consumed = decode(raw, at, bytes, outAt);
     if (consumed === 0) {
-      bytes[length] = raw[at]!;
-      rawStart[length] = at;
-      rawEnd[length] = at + 1;
-      length += 1;
-      at += 1;
+      at = nextMarker(raw, marker, at + 1);
       continue;
     }
     // Escapes of up to 3 bytes (`\n`, `%41`) stand for one byte; `\uXXXX` for a UTF-8 sequence, told by its lead byte.
-    const produced = consumed <= 3 ? 1 : utf8Length(bytes[length]!);
-    rawStart.fill(at, length, length + produced);
-    rawEnd.fill(at + consumed, length, length + produced);
-    length += produced;
-    at += consumed;
-    escapes += 1;
+    const produced = consumed <= 3 ? 1 : utf8Length(bytes[outAt]!);
+    copyRun(raw, copied, at, bytes, length);
+    rawStarts.push(at);
+    rawEnds.push(at + consumed);
+    viewStarts.push(outAt);
+    viewEnds.push(outAt + produced);
+    length = outAt + produced;
+    copied = at + consumed;
+    at = nextMarker(raw, marker, copied);
   }
-  if (escapes === 0) return null;
-  return { bytes: bytes.subarray(0, length), rawStart: rawStart.subarray(0, length), rawEnd: rawEnd.subarray(0, length) };
+  if (rawStarts.length === 0) return null;
+  copyRun(raw, copied, raw.length, bytes, length);
+  length += raw.length - copied;
+  return { bytes: bytes.subarray(0, length), rawLength: raw.length, rawStarts, rawEnds, viewStarts, viewEnds };
 }
 
-/** Raw span covering decoded bytes [start, end). */
-export function rawSpan(view: DecodedView, start: number, end: number): [number, number] {
-  return [view.rawStart[start]!, view.rawEnd[end - 1]!];
+/** Escapes often come in runs (`\r\n`, `\u00e9\u00e8`): the byte right there is checked before a search. */
+function nextMarker(raw: Buffer, marker: number, from: number): number {
+  return from < raw.length && raw[from] === marker ? from : raw.indexOf(marker, from);
 }
 
-/** Index of the last decoded byte whose unit starts at or before raw offset `at` (-1 when none). */
-function lastUnitAtOrBefore(view: DecodedView, at: number): number {
+/** raw[from, to) to out[outAt…]; short runs (between escapes in a run) by hand, saving a native call. */
+function copyRun(raw: Buffer, from: number, to: number, out: Buffer, outAt: number): void {
+  if (to - from > 16) {
+    raw.copy(out, outAt, from, to);
+    return;
+  }
+  for (let i = from; i < to; i++) out[outAt + i - from] = raw[i]!;
+}
+
+/** Index of the last entry of the ascending `values` that is at most `at` (-1 when none). */
+function lastAtOrBefore(values: readonly number[], at: number): number {
   let low = -1;
-  let high = view.rawStart.length - 1;
+  let high = values.length - 1;
   while (low < high) {
     const middle = (low + high + 1) >> 1;
-    if (view.rawStart[middle]! <= at) low = middle;
+    if (values[middle]! <= at) low = middle;
     else high = middle - 1;
   }
   return low;
 }
 
+/** Raw offset of the unit that produced decoded byte `index` (a byte past the end maps past the raw end). */
+export function rawStartOf(view: DecodedView, index: number): number {
+  const k = lastAtOrBefore(view.viewStarts, index);
+  if (k < 0) return index;
+  return index < view.viewEnds[k]! ? view.rawStarts[k]! : index - view.viewEnds[k]! + view.rawEnds[k]!;
+}
+
+/** Raw offset just past the unit that produced decoded byte `index`. */
+function rawEndOf(view: DecodedView, index: number): number {
+  const k = lastAtOrBefore(view.viewStarts, index);
+  if (k < 0) return index + 1;
+  return index < view.viewEnds[k]! ? view.rawEnds[k]! : index - view.viewEnds[k]! + view.rawEnds[k]! + 1;
+}
+
+/** Raw span covering decoded bytes [start, end). */
+export function rawSpan(view: DecodedView, start: number, end: number): [number, number] {
+  return [rawStartOf(view, start), rawEndOf(view, end - 1)];
+}
+
 /** The raw unit (an escape sequence or a single byte) containing raw offset `at`; [at, at + 1) past the end. */
 export function unitAround(view: DecodedView, at: number): [number, number] {
-  const index = lastUnitAtOrBefore(view, at);
-  if (index < 0 || view.rawEnd[index]! <= at) return [at, at + 1];
-  return [view.rawStart[index]!, view.rawEnd[index]!];
+  const k = lastAtOrBefore(view.rawStarts, at);
+  if (k < 0 || view.rawEnds[k]! <= at) return [at, at + 1];
+  return [view.rawStarts[k]!, view.rawEnds[k]!];
 }
 
 /** The first decoded byte produced at or after raw offset `at` (the view's length when none). */
 export function decodedIndexAt(view: DecodedView, at: number): number {
-  return lastUnitAtOrBefore(view, at - 1) + 1;
+  if (at <= 0) return 0;
+  if (at >= view.rawLength) return view.bytes.length;
+  // The unit holding raw byte at - 1: an escape ends the decoded bytes before `at` with its own last byte.
+  const before = at - 1;
+  const k = lastAtOrBefore(view.rawStarts, before);
+  if (k < 0) return at;
+  return before < view.rawEnds[k]! ? view.viewEnds[k]! : at - view.rawEnds[k]! + view.viewEnds[k]!;
 }

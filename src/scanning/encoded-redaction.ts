@@ -5,6 +5,13 @@
  * whichever form it was written. The raw text is rewritten only inside the redacted spans (no parse and
  * re-serialise), so invalid JSON, key order and whitespace survive, and a span that ends inside an
  * escape is widened to the whole escape so the output stays well-formed.
+ *
+ * A view is scanned only in windows around its escapes. Whether a match starts at view offset s is
+ * decided by the bytes [s - VIEW_CONTEXT_BYTES, s + scanner.tailBytes) (the bound the stream redactor
+ * relies on too); where those hold no decoded escape they are the raw bytes, so the raw scan already found
+ * that match (the same rule, secret and span; in the percent view it may lie inside a JSON escape, where
+ * the raw match is the same but widened to the escape, so the merged findings are the same). A view
+ * match only counts if it starts inside a window, where it is decided by what the window's slice holds.
  */
 import { decodeView, decodedIndexAt, jsonEscape, percentEscape, rawSpan, unitAround, type DecodedView } from './decoded-view.js';
 import { applyRedactions, type RedactOptions, type RedactResult } from './redaction.js';
@@ -64,13 +71,53 @@ export function unitStartIn(views: EncodedViews, at: number): number {
   return views.percent === null ? afterJson : unitAround(views.percent, afterJson)[0];
 }
 
+/**
+ * Bytes before a start that can decide a match there: `\b` and multiline `^` look one byte back; a few
+ * more keep a whole UTF-8 character.
+ */
+const VIEW_CONTEXT_BYTES = 8;
+
 function viewMatches(scanner: Scanner, view: DecodedView | null, minRawStart: number): RuleMatch[] {
   if (view === null) return [];
-  return scanner.matches(view.bytes, decodedIndexAt(view, minRawStart)).map((match) => {
-    const [matchStart, matchEnd] = rawSpan(view, match.matchStart, match.matchEnd);
-    const [start, end] = rawSpan(view, match.start, match.end);
-    return { ...match, matchStart, matchEnd, start, end };
-  });
+  const out: RuleMatch[] = [];
+  const tail = scanner.tailBytes;
+  const length = view.bytes.length;
+  for (const [from, to] of escapeWindows(view, decodedIndexAt(view, minRawStart), tail)) {
+    // Starts in [from, to) are decided by view[from - context, to + tail): the slice holds all of it.
+    const sliceStart = Math.max(0, from - VIEW_CONTEXT_BYTES);
+    const slice = view.bytes.subarray(sliceStart, Math.min(length, to + tail));
+    for (const match of scanner.matches(slice, from - sliceStart)) {
+      if (match.matchStart + sliceStart < to) out.push(mappedToRaw(match, view, sliceStart));
+    }
+  }
+  return out;
+}
+
+/**
+ * The starts (at or after `minStart`) whose matches may differ from the raw text's: those within `tail`
+ * before or VIEW_CONTEXT_BYTES after some escape. Windows closer than a slice's overhang are joined, so
+ * no byte is scanned twice for nothing; an escape-dense view is one window, scanned once.
+ */
+function escapeWindows(view: DecodedView, minStart: number, tail: number): [number, number][] {
+  const windows: [number, number][] = [];
+  const length = view.bytes.length;
+  const joinWithin = tail + VIEW_CONTEXT_BYTES;
+  for (let k = 0; k < view.viewStarts.length; k++) {
+    const from = Math.max(minStart, view.viewStarts[k]! - tail);
+    const to = Math.min(length, view.viewEnds[k]! + VIEW_CONTEXT_BYTES + 1);
+    if (from >= to) continue;
+    const last = windows[windows.length - 1];
+    if (last !== undefined && from - last[1] <= joinWithin) last[1] = Math.max(last[1], to);
+    else windows.push([from, to]);
+  }
+  return windows;
+}
+
+/** A match in view.bytes[offset…], at raw offsets; its spans cover whole escapes. */
+function mappedToRaw(match: RuleMatch, view: DecodedView, offset: number): RuleMatch {
+  const [matchStart, matchEnd] = rawSpan(view, match.matchStart + offset, match.matchEnd + offset);
+  const [start, end] = rawSpan(view, match.start + offset, match.end + offset);
+  return { ...match, matchStart, matchEnd, start, end };
 }
 
 /** A raw secret span that begins or ends inside a JSON escape grows to cover the whole escape. */

@@ -13,7 +13,7 @@
  *   up to six raw bytes each (`\u00XX`), so the raw tail is measured per round, not fixed.
  */
 import type { Transform } from 'node:stream';
-import { decodedIndexAt, MAX_UNIT_BYTES, type DecodedView } from './decoded-view.js';
+import { decodedIndexAt, MAX_UNIT_BYTES, rawStartOf, type DecodedView } from './decoded-view.js';
 import { encodedViews, matchesThroughViews, unitStartIn, type EncodedForms, type EncodedViews } from './encoded-redaction.js';
 import type { Scanner } from './scanner.js';
 import { redactorTransform, StreamRedactor, type StreamMatcher, type StreamRedactOptions } from './stream-redactor.js';
@@ -71,5 +71,5 @@ function viewCutLimit(view: DecodedView, inputLength: number, tail: number): num
   // A unit starting at `at` is decided by raw[at, at + MAX_UNIT_BYTES): those near the end may still grow.
   const trusted = decodedIndexAt(view, inputLength - MAX_UNIT_BYTES + 1);
   const first = trusted - tail;
-  return first <= 0 ? 0 : view.rawStart[first]!;
+  return first <= 0 ? 0 : rawStartOf(view, first);
 }

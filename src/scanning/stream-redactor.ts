@@ -63,8 +63,11 @@ const CONTEXT_UNITS = 4;
 const EMPTY = Buffer.alloc(0);
 
 export class StreamRedactor implements ChunkRedactor {
-  /** Already-emitted context bytes (the first `contextBytes`), then the input not yet emitted. */
+  /** Already-emitted context bytes (the first `contextBytes`), then the input not yet emitted... */
   private pending: Buffer = EMPTY;
+  /** ...and copies of the chunks pushed since, joined to it only when a round needs them (one copy, not one per chunk). */
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
   private contextBytes = 0;
   /** Stream offset of pending[0]. */
   private pendingOffset = 0;
@@ -91,7 +94,7 @@ export class StreamRedactor implements ChunkRedactor {
 
   /** Bytes held now (undecided input plus a few bytes of context): bounded, whatever flows through. */
   get heldBytes(): number {
-    return this.pending.length;
+    return this.pending.length + this.queuedBytes;
   }
 
   /** Feeds a chunk; returns the redacted output that is settled so far (possibly none). */
@@ -100,8 +103,9 @@ export class StreamRedactor implements ChunkRedactor {
     for (let offset = 0; offset < chunk.length; offset += this.sliceBytes) {
       const slice = chunk.subarray(offset, offset + this.sliceBytes);
       // Always a copy: the caller may reuse its chunk once push() returns.
-      this.pending = Buffer.concat([this.pending, slice]);
-      if (this.pending.length - this.contextBytes >= this.roundAtBytes) this.round(false, out);
+      this.queued.push(Buffer.from(slice));
+      this.queuedBytes += slice.length;
+      if (this.heldBytes - this.contextBytes >= this.roundAtBytes) this.round(false, out);
     }
     return out;
   }
@@ -109,12 +113,23 @@ export class StreamRedactor implements ChunkRedactor {
   /** End of input: everything still held, redacted. */
   end(): Buffer[] {
     const out: Buffer[] = [];
-    if (this.pending.length > this.contextBytes) this.round(true, out);
+    if (this.heldBytes > this.contextBytes) this.round(true, out);
     return out;
   }
 
+  /** The held input in one buffer. */
+  private joined(): Buffer {
+    if (this.queued.length > 0) {
+      const parts = this.pending.length === 0 ? this.queued : [this.pending, ...this.queued];
+      this.pending = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.heldBytes);
+      this.queued = [];
+      this.queuedBytes = 0;
+    }
+    return this.pending;
+  }
+
   private round(final: boolean, out: Buffer[]): void {
-    const input = this.pending;
+    const input = this.joined();
     const from = this.contextBytes;
     const scan = this.matcher.scan(input, from);
     let cut = final ? input.length : settledCut(scan);

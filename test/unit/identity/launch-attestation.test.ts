@@ -103,7 +103,11 @@ describe('identify stage and audit event', () => {
     expect(identifyStage.run(ctx, runtime)).toEqual({ next: true });
     expect(ctx.identity?.launch).toEqual(launch);
     const event = buildAuditEvent(buildOutcome(ctx));
-    expect(event.actor).toEqual({ principal: 'alice@example.com', type: 'human', source: 'config', ...(launch ? { launch } : {}) });
+    expect(event.actor).toMatchObject({ principal: 'alice@example.com', type: 'human', source: 'config', ...(launch ? { launch } : {}) });
+    // The launch is also a piece of attribution evidence (ci: automation, interactive: human).
+    const launchEvidence = event.actor.evidence.filter((piece) => piece.source === 'launch').map((piece) => piece.type);
+    expect(launchEvidence).toEqual(launch ? [launch.context === 'ci' ? 'automation' : 'human'] : []);
+    if (!launch) expect(event.actor).not.toHaveProperty('launch');
   });
 
   it('inside a tunnel the launch comes from the CONNECT, not from the inner request', () => {

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { connect, type AddressInfo } from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -21,9 +22,8 @@ import {
   type ResponseScrubOptions,
   type ResponseScrubSetup,
 } from '../../../src/proxy/response-scrub.js';
-import { parseCodings } from '../../../src/proxy/content-coding.js';
-import { redactEncoded, StreamRedactor, type Finding } from '../../../src/scanning/index.js';
-import type { ChunkRedactor } from '../../../src/scanning/stream-redactor.js';
+import { createDecoder, parseCodings, WHOLE_MAX_ENCODED_BYTES } from '../../../src/proxy/content-coding.js';
+import { createEncodedStreamRedactor, StreamRedactor, type Finding } from '../../../src/scanning/index.js';
 import { testScanner } from '../../helpers/proxy.js';
 import { githubToken } from '../scanning/helpers.js';
 
@@ -226,6 +226,11 @@ const CODING_CASES: readonly CodingCase[] = [
   { name: 'gzip, br stacked', codings: ['gzip', 'br'], labels: ['Content-Encoding', 'gzip, br'] },
   { name: 'br, gzip stacked', codings: ['br', 'gzip'], labels: ['Content-Encoding', 'br, gzip'] },
   { name: 'gzip then br on two header lines', codings: ['gzip', 'br'], labels: ['Content-Encoding', 'gzip', 'Content-Encoding', 'br'] },
+  // A small body of declared length is held and decoded in one call (content-coding.ts): each coding once more.
+  { name: 'deflate, zlib-wrapped, with a Content-Length', codings: ['deflate'], labels: ['Content-Encoding', 'deflate'], contentLength: true },
+  { name: 'deflate sent raw, with a Content-Length', codings: ['deflate-raw'], labels: ['content-encoding', 'Deflate'], contentLength: true },
+  { name: 'br with a Content-Length', codings: ['br'], labels: ['Content-Encoding', 'br'], contentLength: true },
+  { name: 'gzip, br stacked, with a Content-Length', codings: ['gzip', 'br'], labels: ['Content-Encoding', 'gzip, br'], contentLength: true },
   { name: 'identity spelled out', codings: [], labels: ['Content-Encoding', 'identity'], contentLength: true },
   { name: 'no coding', codings: [], labels: [] },
   // Node's parser removes only the chunked framing: the body arrives gzipped and the header is hop-by-hop.
@@ -244,6 +249,23 @@ describe('setupResponseScrub: scanned bodies over loopback HTTP', () => {
     expect(relayed.findings.map((finding) => finding.kind)).toEqual(['github_classic_pat']);
     expect(endToEnd(received.rawHeaders)).toEqual(SCRUBBED_HEADERS);
     expect(header(received.rawHeaders, 'transfer-encoding')).toBe('chunked');
+  });
+
+  it.each([
+    ['with a small Content-Length: held and decoded in one call, so the redactor gets one chunk', true, 1],
+    ['chunked: decoded as it streams, so each flushed part reaches the redactor on its own', false, PARTS.length],
+  ])('gzip %s', async (_what, declared, chunks) => {
+    const pieces = await encodeInPieces(PARTS, ['gzip']);
+    const length = declared ? ['Content-Length', String(pieces.reduce((sum, piece) => sum + piece.length, 0))] : [];
+    const pushed: number[] = [];
+    const { port } = await relayOf(sendingPieces(200, ['Content-Type', 'application/json', 'Content-Encoding', 'gzip', ...length], pieces), {
+      createRedactor: () => {
+        const redactor = new StreamRedactor(testScanner());
+        return { push: (chunk) => (pushed.push(chunk.length), redactor.push(chunk)), end: () => redactor.end() };
+      },
+    });
+    expect((await fetchVia(port)).body.toString()).toBe(JSON_DOC.replace(TOKEN, REDACTED));
+    expect(pushed).toHaveLength(chunks);
   });
 
   it('keeps a weak ETag as it is', async () => {
@@ -266,38 +288,21 @@ describe('setupResponseScrub: scanned bodies over loopback HTTP', () => {
     expect([received.status, received.body.length, received.cut, relayed.setup?.kind]).toEqual([200, 0, false, 'scrub']);
   });
 
-  it.todo('redacts a \\/-escaped Slack webhook URL with the plain StreamRedactor: it sees raw forms only (needs the encoded-forms stream redactor)');
-
-  it('passes JSON escapes through to the redactor: a \\/-escaped webhook URL is redacted by a redactor that reads encoded forms', async () => {
+  it('redacts a \\/-escaped Slack webhook URL split across gzip pieces, with the streaming encoded-forms redactor', async () => {
     const webhook = 'https://hooks.slack.com/services/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';
     const doc = JSON.stringify({ channel: 'ops', url: webhook }).replaceAll('/', '\\/');
     const pieces = await encodeInPieces([doc.slice(0, 60), doc.slice(60)], ['gzip']);
     const findings: Finding[] = [];
     const { port } = await relayOf(sendingPieces(200, ['Content-Type', 'application/json', 'Content-Encoding', 'gzip'], pieces), {
-      createRedactor: () => bufferingEncodedRedactor(findings),
+      createRedactor: () => createEncodedStreamRedactor(testScanner(), { forms: { json: true, percent: true }, onFinding: (f) => findings.push(f) }),
     });
     const body = (await fetchVia(port)).body.toString();
     expect(body).toContain('[REDACTED:slack_webhook_url]');
     expect(body).not.toContain('0RBmj8gwNkRUGMMb2LGW9TKb');
+    expect(() => JSON.parse(body) as unknown).not.toThrow();
     expect(findings.map((finding) => finding.kind)).toEqual(['slack_webhook_url']);
   });
 });
-
-/** A test-only ChunkRedactor: holds the whole body and redacts it with its JSON-escaped view at the end. */
-function bufferingEncodedRedactor(findings: Finding[]): ChunkRedactor {
-  const chunks: Buffer[] = [];
-  return {
-    push: (chunk) => {
-      chunks.push(Buffer.from(chunk));
-      return [];
-    },
-    end: () => {
-      const result = redactEncoded(testScanner(), Buffer.concat(chunks), { json: true });
-      findings.push(...result.findings);
-      return [result.output];
-    },
-  };
-}
 
 /** An HTTP/1.0 GET written by hand; the whole response as text (the relay closes to end the body). */
 async function rawHttp10(port: number): Promise<{ rawResponse: string }> {
@@ -399,6 +404,29 @@ describe('setupResponseScrub: failures after the head went out', () => {
     const headers = ['Content-Type', 'application/json', 'Content-Encoding', coding];
     const { port, relayed } = await relayOf(sendingPieces(200, headers, [bomb]), { maxDecodedBytes: 1024 * 1024 });
     expect((await fetchVia(port)).cut).toBe(true);
+    expect(relayed.bodyError?.code).toBe('RESPONSE_TOO_LARGE');
+  });
+
+  // Small bodies of declared length are decoded in one call: the same failures, the same codes.
+  it.each([
+    ['corrupt mid-way', async () => Buffer.concat([(await encodeInPieces(['{"items":[1,2,3', '] }'], ['gzip']))[0]!, Buffer.alloc(64, 0xff)])],
+    ['without its trailer', async () => (await encodeInPieces(['{"items":[1,2,3', '] }'], ['gzip']))[0]!],
+    ['not gzip at all', async () => Buffer.from('{"plain":"json"}')],
+  ])('a gzip body with a Content-Length, %s, errors with RESPONSE_UNDECODABLE', async (_what, body) => {
+    const bytes = await body();
+    const { port, relayed } = await relayOf(sendingPieces(200, [...GZIP_HEAD, 'Content-Length', String(bytes.length)], [bytes]));
+    expect((await fetchVia(port)).cut).toBe(true);
+    expect(relayed.bodyError?.code).toBe('RESPONSE_UNDECODABLE');
+  });
+
+  it.each([
+    ['gzip', zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024))],
+    ['br', zlib.brotliCompressSync(Buffer.alloc(16 * 1024 * 1024))],
+  ] as const)('a %s bomb with a small Content-Length is not decoded whole: it stops at maxDecodedBytes with RESPONSE_TOO_LARGE', async (coding, bomb) => {
+    const headers = ['Content-Type', 'application/json', 'Content-Encoding', coding, 'Content-Length', String(bomb.length)];
+    const { port, relayed } = await relayOf(sendingPieces(200, headers, [bomb]), { maxDecodedBytes: 4 * 1024 * 1024 });
+    const received = await fetchVia(port);
+    expect(received.cut).toBe(true);
     expect(relayed.bodyError?.code).toBe('RESPONSE_TOO_LARGE');
   });
 
@@ -594,6 +622,43 @@ describe('setupResponseScrub: a 20 MB body under a slow reader', () => {
     expect(stalled?.live).toBeLessThan(16 * 1024 * 1024);
     // ... and the growth over the whole run stays loosely bounded (garbage is collected lazily).
     expect(peak - baseline).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
+describe('createDecoder', () => {
+  const text = Array.from({ length: 4000 }, (_, i) => `{"row":${i},"token":"${TOKEN}"}\n`).join('');
+  const decodedChunks = async (decoder: Duplex, pieces: readonly Buffer[]): Promise<Buffer[]> => {
+    const chunks: Buffer[] = [];
+    decoder.on('data', (chunk: Buffer) => chunks.push(chunk));
+    for (const piece of pieces) decoder.write(piece);
+    decoder.end();
+    await once(decoder, 'end');
+    return chunks;
+  };
+  const inPieces = (bytes: Buffer): Buffer[] => Array.from({ length: Math.ceil(bytes.length / 1000) }, (_, i) => bytes.subarray(i * 1000, (i + 1) * 1000));
+
+  it.each([
+    ['gzip', zlib.gzipSync],
+    ['deflate', zlib.deflateSync],
+    ['deflate', zlib.deflateRawSync],
+    ['br', zlib.brotliCompressSync],
+  ] as const)('%s: a whole body is decoded in one piece, a streamed one in many, to the same bytes', async (coding, encode) => {
+    const encoded = encode(Buffer.from(text));
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    expect(encoded.length).toBeLessThan(WHOLE_MAX_ENCODED_BYTES);
+    const whole = await decodedChunks(createDecoder(coding, { whole: true }), inPieces(encoded));
+    const streamed = await decodedChunks(createDecoder(coding), inPieces(encoded));
+    expect(whole).toHaveLength(1);
+    expect(streamed.length).toBeGreaterThan(1);
+    expect(Buffer.concat(whole).toString()).toBe(text);
+    expect(Buffer.concat(streamed).toString()).toBe(text);
+  });
+
+  it('a whole decoder whose body turns out larger than declared small streams it instead', async () => {
+    const encoded = zlib.gzipSync(randomBytes(3 * WHOLE_MAX_ENCODED_BYTES));
+    const decoded = await decodedChunks(createDecoder('gzip', { whole: true }), inPieces(encoded));
+    expect(decoded.length).toBeGreaterThan(1);
+    expect(Buffer.concat(decoded).equals(zlib.gunzipSync(encoded))).toBe(true);
   });
 });
 

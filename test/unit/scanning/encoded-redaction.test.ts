@@ -4,7 +4,7 @@
  * byte-identical elsewhere and well-formed (a span never ends inside an escape).
  */
 import { describe, expect, it } from 'vitest';
-import { decodeView, jsonEscape, percentEscape } from '../../../src/scanning/decoded-view.js';
+import { decodeView, jsonEscape, percentEscape, rawSpan } from '../../../src/scanning/decoded-view.js';
 import { redactEncoded } from '../../../src/scanning/index.js';
 import { scannerOf } from './helpers.js';
 
@@ -21,8 +21,9 @@ describe('decodeView', () => {
   it('maps each decoded byte back to the whole escape that produced it', () => {
     const view = decodeView(Buffer.from('a\\u00e9\\/b\\uD83D\\uDE00'), jsonEscape, 0x5c)!;
     expect(view.bytes.toString()).toBe('aé/b\u{1F600}');
-    expect([...view.rawStart]).toEqual([0, 1, 1, 7, 9, 10, 10, 10, 10]);
-    expect([...view.rawEnd]).toEqual([1, 7, 7, 9, 10, 22, 22, 22, 22]);
+    const spans = Array.from({ length: view.bytes.length }, (_, i) => rawSpan(view, i, i + 1));
+    expect(spans.map(([start]) => start)).toEqual([0, 1, 1, 7, 9, 10, 10, 10, 10]);
+    expect(spans.map(([, end]) => end)).toEqual([1, 7, 7, 9, 10, 22, 22, 22, 22]);
   });
 
   it('leaves malformed escapes as they are, and answers null when there is nothing to decode', () => {

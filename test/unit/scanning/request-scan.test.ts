@@ -293,7 +293,8 @@ const PLACEMENTS: Record<string, (secret: Secret) => fc.Arbitrary<Placement>> = 
     }),
   'a JSON string value': (s) =>
     fc.tuple(paramName, ascii, ascii, fc.boolean()).map(([key, a, b, escapeSlashes]) => {
-      const json = JSON.stringify({ id: 7, [key]: `${a} ${s.value} ${b}`, ok: true });
+      // The key is prefixed: a generated `id` or `ok` would otherwise be overwritten by the fixed fields.
+      const json = JSON.stringify({ id: 7, [`f_${key}`]: `${a} ${s.value} ${b}`, ok: true });
       const body = Buffer.from(escapeSlashes ? json.replaceAll('/', '\\/') : json);
       return { request: request({ body, bodyForms: { json: true, percent: false } }), location: 'request.body', part: 'body', after: (r) => r.body!.toString('latin1') };
     }),
