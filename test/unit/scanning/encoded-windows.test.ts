@@ -13,14 +13,10 @@ import { decodedIndexAt, decodeView, jsonEscape, percentEscape, rawSpan, unitAro
 import { encodedViews, matchesThroughViews, unitStartIn } from '../../../src/scanning/encoded-redaction.js';
 import { findEncodedMatches, redactEncoded, type EncodedForms, type Scanner } from '../../../src/scanning/index.js';
 import { fullDecodedIndexAt, fullUnitAround, fullView, oracleMatches, oracleRedact } from './encoded-oracle.js';
-import { BASE62, githubToken, pemBlock, realScanner, scannerOf } from './helpers.js';
+import { BASE62, ENCODED_FORM_RULES, githubToken, pemBlock, realScanner, scannerOf } from './helpers.js';
 
 const scanner = scannerOf('acme', [
-  { id: 'acme-api-key', kind: 'acme_api_key', regex: '\\b(acme_[A-Za-z0-9]{16})\\b', secretGroup: 1, keywords: ['acme_'], maxLength: 40 },
-  { id: 'acme-url-credential', kind: 'url_password', regex: '://[a-z]{1,20}:([^@/\\s]{6,40})@', secretGroup: 1, keywords: ['://'], maxLength: 80 },
-  { id: 'acme-password', kind: 'password', regex: '"acme_password"\\s*:\\s*"([^"\\s]{8,64})', secretGroup: 1, keywords: ['acme_password'], maxLength: 100 },
-  { id: 'acme-pem', kind: 'private_key', regex: '-----BEGIN ACME KEY-----\\n[A-Za-z0-9+/=\\n]{8,80}\\n-----END ACME KEY-----', keywords: ['BEGIN ACME KEY'], maxLength: 140 },
-  { id: 'acme-chain', kind: 'chain', regex: '(?:abc){1,6}', keywords: ['abc'], maxLength: 18 },
+  ...ENCODED_FORM_RULES,
   // `$` and `\b` after the match: a decoded newline or letter right behind a match decides it.
   { id: 'acme-line-end', kind: 'line_secret', regex: '(?m)acme_line=([A-Za-z0-9]{8,20})$', secretGroup: 1, keywords: ['acme_line='], maxLength: 40 },
 ]);

@@ -92,3 +92,12 @@ export function pemBlock(label: string, body: Buffer): string {
   for (let at = 0; at < base64.length; at += 64) lines.push(base64.slice(at, at + 64));
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----`;
 }
+
+/** Rules whose secrets hide well in encodings (URL password, JSON field, PEM block): shared by the encoded-forms specs. */
+export const ENCODED_FORM_RULES: readonly TestRule[] = [
+  { id: 'acme-api-key', kind: 'acme_api_key', regex: '\\b(acme_[A-Za-z0-9]{16})\\b', secretGroup: 1, keywords: ['acme_'], maxLength: 40 },
+  { id: 'acme-url-credential', kind: 'url_password', regex: '://[a-z]{1,20}:([^@/\\s]{6,40})@', secretGroup: 1, keywords: ['://'], maxLength: 80 },
+  { id: 'acme-password', kind: 'password', regex: '"acme_password"\\s*:\\s*"([^"\\s]{8,64})', secretGroup: 1, keywords: ['acme_password'], maxLength: 100 },
+  { id: 'acme-pem', kind: 'private_key', regex: '-----BEGIN ACME KEY-----\\n[A-Za-z0-9+/=\\n]{8,80}\\n-----END ACME KEY-----', keywords: ['BEGIN ACME KEY'], maxLength: 140 },
+  { id: 'acme-chain', kind: 'chain', regex: '(?:abc){1,6}', keywords: ['abc'], maxLength: 18 },
+];
