@@ -37,10 +37,9 @@ async function forwardOnce(ctx: RequestContext, options: ForwarderOptions): Prom
       return { reason: 'response_undecodable' };
     }
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, body.rawHeaders);
-    // A redactor holds back a tail of the body: the head goes out now, as it would without scrubbing.
-    if (body.stream !== upstreamRes) res.flushHeaders();
     ctx.response = { status: upstreamRes.statusCode ?? 502, bytes: 0 };
     const record = ctx.response;
+    if (body.stream !== upstreamRes) flushHeadWhileHeldBack(res, record);
     body.stream.on('data', (chunk: Buffer) => {
       record.bytes += chunk.length;
     });
@@ -107,6 +106,17 @@ function responseBody(ctx: RequestContext, upstreamRes: http.IncomingMessage): {
   }
   record.responseBody = setup.handling;
   return setup.kind === 'relay' ? { rawHeaders: passed, stream: upstreamRes } : { rawHeaders: setup.rawHeaders, stream: setup.body };
+}
+
+/**
+ * A redactor holds back a tail of the body, so the head could wait for it. A small body usually comes
+ * out within this turn of the event loop, and then head and body leave in one write (one TLS record);
+ * when nothing came out by the next turn, the head goes alone, as it would without scrubbing.
+ */
+function flushHeadWhileHeldBack(res: http.ServerResponse, record: { readonly bytes: number }): void {
+  setImmediate(() => {
+    if (record.bytes === 0 && !res.writableEnded && !res.destroyed) res.flushHeaders();
+  });
 }
 
 function responseBodyRefusal(error: ResponseBodyError): Refusal {
