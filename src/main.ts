@@ -9,7 +9,7 @@ import { createAuditLog } from './audit/audit-log.js';
 import { recoverChain, writeChainState } from './audit/chain-state.js';
 import { createLineScrubber } from './logging/line-scrubber.js';
 import { createScanner, loadCatalogue, type Scanner } from './scanning/index.js';
-import { openSink } from './audit/sinks.js';
+import { openSink, type SinkLog } from './audit/sinks.js';
 import type { EgressConfig } from './config/types.js';
 import { systemLookup } from './destination/system-lookup.js';
 import type { Lookup } from './destination/resolve.js';
@@ -68,7 +68,8 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
   const scanner = deps.scanner ?? createScanner(loadCatalogue());
   // Recovered before the sinks open: opening a file ends a partial last line, which the header reports.
   const chainStart = recoverChain(config.dataDir, config.audit.sinks.flatMap((sink) => (sink.type === 'file' ? [sink.path] : [])));
-  const audit = createAuditLog(config.audit.sinks.map(openSink), {
+  const sinkDeps = { log: sinkLogger(deps.logger) };
+  const audit = createAuditLog(config.audit.sinks.map((sink) => openSink(sink, sinkDeps)), {
     scrub: createLineScrubber(scanner),
     onEvent: (event) => metrics.recordEvent(event),
     chain: { start: chainStart, persist: (position) => writeChainState(config.dataDir, position), now: clock.wall },
@@ -121,7 +122,7 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
       await proxyServer.close(runtime.config.shutdownGraceMs);
       await adminServer.close();
       agents.destroy();
-      audit.close();
+      await audit.close();
     },
   };
 }
@@ -131,4 +132,8 @@ function readiness(stopping: boolean, auditHealthy: boolean): { ready: boolean; 
   if (stopping) reasons.push('shutting_down');
   if (!auditHealthy) reasons.push('audit_unavailable');
   return { ready: reasons.length === 0, reasons };
+}
+
+function sinkLogger(logger: Logger): SinkLog {
+  return (level, message, fields) => logger[level]({ ...fields, component: 'audit-sink' }, message);
 }

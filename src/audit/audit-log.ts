@@ -11,14 +11,20 @@ import type { Outcome } from '../pipeline/context.js';
 import { createChain, GENESIS, type ChainPosition } from './chain.js';
 import type { RecoveredChain } from './chain-state.js';
 import { AUDIT_SCHEMA, buildAuditEvent, type AuditEvent } from './event.js';
+import type { TokenSignal } from '../tokens/signals.js';
+import { buildAlertEvent } from './alert-event.js';
+import { formatRecord, type AuditRecord, type ForeignFormat, type LifecycleBody } from './formats/index.js';
 import type { AuditSink } from './sinks.js';
+import { VERSION } from '../version.js';
 
 export interface AuditLog {
   observe(outcome: Outcome): void;
+  /** Records a token signal as an alert event (kind "alert") in every sink. */
+  alert(signal: TokenSignal): void;
   /** True while at least one sink can record. */
   healthy(): boolean;
   flush(): void;
-  close(): void;
+  close(): Promise<void>;
   /** The last line written to the chain (seq and hash). */
   position(): ChainPosition;
 }
@@ -38,6 +44,10 @@ export interface AuditLogOptions {
   /** Scrubs the serialized line with the secret scanner: no secret reaches a sink, whatever field held it. */
   readonly scrub: (line: string) => string;
   readonly onEvent?: (event: AuditEvent) => void;
+  /** Every line handed to a sink, and whether the sink accepted it (telemetry counts both). */
+  readonly onWrite?: (sink: AuditSink, accepted: boolean) => void;
+  /** A request event or alert that no sink accepted: lost (only possible with onAuditFailure: open). */
+  readonly onLost?: (kind: 'request' | 'alert') => void;
   readonly chain?: AuditChainOptions;
 }
 
@@ -57,15 +67,34 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
   let persisted = start.position.seq;
   let closed = false;
 
-  const emit = (body: string): void => {
-    const line = chain.append(body);
-    for (const sink of sinks) {
-      if (sink.healthy()) sink.write(line);
+  const foreign = [...new Set(sinks.map((sink) => sink.format).filter((format): format is ForeignFormat => format !== 'native'))];
+  const formatContext = { productVersion: VERSION, hostname: hostname() };
+  // One chain link per record; each sink gets the record in its own format, with the same seq.
+  const emit = (body: string, record: () => AuditRecord): boolean => {
+    const prev = chain.position();
+    const native = chain.append(body);
+    const seq = prev.seq + 1;
+    const lines = new Map<string, string>([['native', native]]);
+    if (foreign.length > 0) {
+      const built = record();
+      for (const format of foreign) {
+        lines.set(format, `${scrub(JSON.stringify(formatRecord(format, built, { seq, prev_hash: prev.hash }, formatContext)))}\n`);
+      }
     }
+    let accepted = false;
+    for (const sink of sinks) {
+      const ok = sink.healthy() && sink.write(lines.get(sink.format) ?? native, seq);
+      options.onWrite?.(sink, ok);
+      accepted ||= ok;
+    }
+    return accepted;
+  };
+  const emitLifecycle = (body: string): void => {
+    emit(body, () => ({ kind: 'lifecycle', body: JSON.parse(body) as LifecycleBody }));
   };
   const checkpoint = (reason: 'count' | 'interval' | 'shutdown'): void => {
     const { seq, hash } = chain.position();
-    emit(JSON.stringify({ schema: AUDIT_SCHEMA, kind: 'checkpoint', time: now().toISOString(), reason, checkpoint: { seq, hash, events: sinceCheckpoint } }));
+    emitLifecycle(JSON.stringify({ schema: AUDIT_SCHEMA, kind: 'checkpoint', time: now().toISOString(), reason, checkpoint: { seq, hash, events: sinceCheckpoint } }));
     sinceCheckpoint = 0;
   };
   const persist = (): void => {
@@ -79,7 +108,7 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
     }
   };
 
-  emit(headerBody(start, now()));
+  emitLifecycle(headerBody(start, now()));
   const checkpointTimer = setInterval(() => {
     if (sinceCheckpoint > 0) checkpoint('interval');
   }, settings.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS);
@@ -91,24 +120,31 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
     observe(outcome) {
       if (closed) return;
       const event = buildAuditEvent(outcome);
-      emit(scrub(JSON.stringify(event)));
+      if (!emit(scrub(JSON.stringify(event)), () => ({ kind: 'request', event }))) options.onLost?.('request');
       sinceCheckpoint += 1;
       if (sinceCheckpoint >= checkpointEvery) checkpoint('count');
       onEvent?.(event);
+    },
+    alert(signal) {
+      if (closed) return;
+      const event = buildAlertEvent(signal, now());
+      if (!emit(scrub(JSON.stringify(event)), () => ({ kind: 'alert', event }))) options.onLost?.('alert');
     },
     healthy: () => sinks.some((sink) => sink.healthy()),
     flush() {
       for (const sink of sinks) sink.flush();
       persist();
     },
-    close() {
+    async close() {
       if (closed) return;
       closed = true;
       clearInterval(checkpointTimer);
       clearInterval(persistTimer);
       checkpoint('shutdown');
-      for (const sink of sinks) sink.close();
+      // File sinks finish synchronously inside close(); network sinks get their grace concurrently.
+      const closing = sinks.map((sink) => sink.close());
       persist();
+      await Promise.all(closing);
     },
     position: () => chain.position(),
   };

@@ -1,127 +1,61 @@
 /**
- * Audit sinks: JSON lines written through pino's destination streams (SonicBoom). File sinks write
- * synchronously and in order: the lines finished in one turn of the event loop go out in one write on
- * the next turn (one syscall covers many events under load), and flush() writes what is pending at once
- * (an async SonicBoom write in flight could be overtaken by a flush and land out of order; batching with
- * fdatasync is a later refinement). The event is serialized by the audit log, not by a pino logger, so
- * the line is exactly the event: a logger would add its own level/time fields (and pino 10 emits
- * invalid JSON when the level field is formatted away). One stream per sink, so one failing sink cannot
- * stop the others. A sink is unhealthy from its first write error on; the fail-closed gate refuses new
- * requests when no sink is healthy.
+ * Audit sinks: where the audit log's lines go. Every sink receives complete lines (already serialized in
+ * its format, scrubbed, newline included) with the tamper-evidence chain's sequence number, so a receiver
+ * can drop the duplicates a resend may cause. One sink failing never stops the others.
+ *
+ * `write` returns whether the sink accepted the line (written, or spooled for a receiver that is away);
+ * a false is a lost event for that sink. `healthy` says whether it can accept the next one: the
+ * fail-closed gate and /readyz refuse when no sink can.
  */
-import { fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import pino from 'pino';
-import type { AuditSinkConfig } from '../config/types.js';
+import type { AuditFormat, AuditSinkConfig } from '../config/types.js';
+import { openFileSink } from './sinks/file.js';
+import { openHecSink } from './sinks/hec.js';
+import { openStdoutSink } from './sinks/stdout.js';
+import { openSyslogSink } from './sinks/syslog.js';
+
+export interface SinkStatus {
+  /** Events accepted but not yet acknowledged by the receiver (network sinks; 0 for file and stdout). */
+  readonly spooledEvents: number;
+  readonly spooledBytes: number;
+  /** The receiver is reachable (always true for file and stdout while healthy). */
+  readonly connected: boolean;
+}
 
 export interface AuditSink {
+  /** For logs: the file path or receiver address, never a token or URL credentials. */
   readonly name: string;
-  /** The file a file sink appends to (the chain recovers its position from the file's last line). */
+  /** Metric label: the sink type. */
+  readonly type: AuditSinkConfig['type'];
+  readonly format: AuditFormat;
+  /** The file a native file sink appends to (the chain recovers its position from the file's last line). */
   readonly path?: string;
-  /** Writes one complete JSON line (already serialized and scrubbed, newline included). */
-  write(line: string): void;
+  write(line: string, seq: number): boolean;
   healthy(): boolean;
-  /** Flushes buffered lines to the OS (and to disk for files). */
+  /** Pushes buffered lines to the OS (and to disk for files) synchronously, as far as the sink can. */
   flush(): void;
-  close(): void;
+  /** Stops accepting; flushes; for network sinks, gives the receiver a short grace to acknowledge. */
+  close(): Promise<void>;
+  status(): SinkStatus;
 }
 
+/** Reports a sink's trouble (connect failures, resends) without a secret; the composition root passes a logger. */
+export type SinkLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Readonly<Record<string, unknown>>) => void;
 
-export function openSink(config: AuditSinkConfig): AuditSink {
-  return config.type === 'file' ? openFileSink(config.path) : openStdoutSink();
+export interface SinkDeps {
+  readonly log: SinkLog;
 }
 
-function openFileSink(path: string): AuditSink {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  // Opened here, synchronously: a sink that cannot be opened fails start-up (fail closed), it does not
-  // surface later as a stream of lost events.
-  const fd = openSync(path, 'a+', 0o600);
-  terminatePartialLine(fd);
-  const stream = pino.destination({ fd, sync: true, minLength: 0 });
-  let failed = false;
-  let closed = false;
-  stream.on('error', () => {
-    failed = true;
-  });
-  // Lines finished in one turn of the event loop go out in one write, in order: under load one syscall
-  // covers many events; when idle an event is written on the next turn.
-  let pending: string[] = [];
-  let scheduled = false;
-  const writePending = (): void => {
-    scheduled = false;
-    if (pending.length === 0 || failed) return;
-    const batch = pending.join('');
-    pending = [];
-    try {
-      stream.write(batch);
-    } catch {
-      failed = true; // a synchronous write error (ENOSPC, EIO): this sink can no longer record
-    }
-  };
-  return {
-    name: `file:${path}`,
-    path,
-    write: (line) => {
-      pending.push(line);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(writePending);
-      }
-    },
-    healthy: () => !failed && !closed,
-    flush() {
-      writePending();
-      if (failed || closed) return;
-      stream.flushSync();
-      fsyncSync(fd);
-    },
-    close() {
-      if (closed) return;
-      writePending();
-      closed = true;
-      try {
-        if (!failed) {
-          stream.flushSync();
-          fsyncSync(fd);
-        }
-      } finally {
-        // SonicBoom closes the descriptor itself, asynchronously (after its own fsync). Closing it here as
-        // well let that late close hit whatever file reused the number (a sink reopened at once).
-        stream.destroy();
-      }
-    },
-  };
-}
+export const quietSinkLog: SinkLog = () => undefined;
 
-function openStdoutSink(): AuditSink {
-  const stream = pino.destination({ fd: 1, sync: true });
-  let failed = false;
-  stream.on('error', () => {
-    failed = true;
-  });
-  return {
-    name: 'stdout',
-    write: (line) => {
-      try {
-        stream.write(line);
-      } catch {
-        failed = true; // stdout closed (EPIPE) or full: this sink can no longer record
-      }
-    },
-    healthy: () => !failed,
-    flush: () => undefined,
-    close: () => undefined,
-  };
-}
-
-/**
- * A crash mid-write can leave a partial last line; new lines must not be glued onto it. It is ended with
- * a newline (kept, not truncated: it is evidence), and the header of this start names it (`partial_tails`).
- */
-function terminatePartialLine(fd: number): void {
-  const { size } = fstatSync(fd);
-  if (size === 0) return;
-  const last = Buffer.alloc(1);
-  readSync(fd, last, 0, 1, size - 1);
-  if (last[0] !== 0x0a) writeSync(fd, '\n');
+export function openSink(config: AuditSinkConfig, deps: SinkDeps = { log: quietSinkLog }): AuditSink {
+  switch (config.type) {
+    case 'file':
+      return openFileSink(config);
+    case 'stdout':
+      return openStdoutSink(config);
+    case 'syslog':
+      return openSyslogSink(config, deps);
+    case 'http':
+      return openHecSink(config, deps);
+  }
 }

@@ -5,9 +5,10 @@
  * Problems are collected, never thrown one at a time: the environment checks run on every tool and CA list
  * that is itself well-formed, even when other parts of the file are not, so one run shows everything.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { AllowRuleSpec } from '../policy/types.js';
-import type { AuditSinkConfig, EgressConfig, ScrubSettings, ToolConfig } from './types.js';
+import { auditSinks } from './audit-assemble.js';
+import type { EgressConfig, ScrubSettings, ToolConfig } from './types.js';
 import { issuesFromZod, type KeyPath, type PathIssue } from './errors.js';
 import { checkCaFiles, readToolSecret, type Environment, type ReportIssue } from './environment.js';
 import {
@@ -19,7 +20,6 @@ import {
   type ConfigFile,
   type ToolFile,
 } from './schema.js';
-import { DEFAULTS } from './default.js';
 
 export interface AssembleContext {
   /** Directory relative paths are resolved against: the config file's, or the working directory. */
@@ -91,7 +91,11 @@ function buildConfig(
     tools: new Map(
       Object.entries(file.tools).map(([name, tool]) => [name, toolConfig(name, tool, secretOf(secrets, name), file)]),
     ),
-    audit: { sinks: auditSinks(file, dataDir, context.baseDir, report), failClosed: file.audit.failClosed },
+    audit: {
+      sinks: auditSinks(file.audit.sinks, { baseDir: context.baseDir, dataDir, env: context.env, report }),
+      onAuditFailure: file.audit.onAuditFailure,
+    },
+    tokens: { dormantAfterMs: Math.round(file.tokens.dormantAfterDays * 86_400_000) },
     scrub: file.scrub,
     shutdownGraceMs: file.shutdownGraceMs,
   };
@@ -135,22 +139,6 @@ function scrubSettings(global: ScrubSettings, own: ToolFile['scrub']): ScrubSett
     maxRequestBodyBytes: own?.maxRequestBodyBytes ?? global.maxRequestBodyBytes,
     markers: own?.markers ?? global.markers,
   };
-}
-
-function auditSinks(file: ConfigFile, dataDir: string, baseDir: string, report: ReportIssue): AuditSinkConfig[] {
-  const written = file.audit.sinks ?? [{ type: 'file' as const, path: join(dataDir, DEFAULTS.auditFileName) }];
-  const sinks = written.map(
-    (sink): AuditSinkConfig => (sink.type === 'file' ? { type: 'file', path: resolve(baseDir, sink.path) } : sink),
-  );
-  const seen = new Map<string, number>();
-  sinks.forEach((sink, index) => {
-    const key = sink.type === 'file' ? `file:${sink.path}` : sink.type;
-    const first = seen.get(key);
-    // Two writers on one file interleave partial lines; two stdout sinks double every event.
-    if (first !== undefined) report(['audit', 'sinks', index], `same sink as audit.sinks[${first}]`);
-    else seen.set(key, index);
-  });
-  return sinks;
 }
 
 /**

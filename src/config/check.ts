@@ -5,7 +5,7 @@
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { loadConfigFile } from './load.js';
 import type { Environment } from './environment.js';
-import type { EgressConfig, HostPort } from './types.js';
+import type { AuditSinkConfig, EgressConfig, HostPort } from './types.js';
 import { authorityKey } from '../policy/host.js';
 
 export interface CheckResult {
@@ -37,11 +37,24 @@ function summary(config: EgressConfig): string[] {
     `Configuration OK: ${config.source ?? 'embedded default'}`,
     `  mode ${config.mode}; proxy ${address(config.listen)}; admin ${address(config.admin)}; data ${config.dataDir}`,
     ...tools,
-    `  audit: ${config.audit.sinks.map((sink) => (sink.type === 'file' ? sink.path : sink.type)).join(', ')}` +
-      ` (${config.audit.failClosed ? 'fail closed' : 'fail open'})`,
+    `  audit: ${config.audit.sinks.map(sinkSummary).join(', ')}` +
+      ` (on audit failure: ${config.audit.onAuditFailure === 'closed' ? 'fail closed' : 'fail open'})`,
   ];
 }
 
 function address({ host, port }: HostPort): string {
   return authorityKey(host, port);
+}
+
+function sinkSummary(sink: AuditSinkConfig): string {
+  switch (sink.type) {
+    case 'file':
+      return `${sink.path} (${sink.format})`;
+    case 'stdout':
+      return `stdout (${sink.format})`;
+    case 'syslog':
+      return `syslog ${sink.transport} ${sink.address.host}:${sink.address.port} (${sink.format})`;
+    case 'http':
+      return `http ${new URL(sink.url).origin} (${sink.format})`;
+  }
 }

@@ -14,7 +14,12 @@ export const DEFAULTS = {
   connectTimeoutMs: 10_000,
   responseTimeoutMs: 60_000,
   shutdownGraceMs: 10_000,
-  auditFailClosed: true,
+  onAuditFailure: 'closed' as 'closed' | 'open',
+  /** Each network sink's on-disk spool holds at most this much while its receiver is away. */
+  spoolMaxBytes: 256 * 1024 * 1024,
+  /** A file sink fdatasyncs a batch of written events at most this long after the first of them. */
+  fileSyncIntervalMs: 50,
+  tokenDormantAfterDays: 30,
   /** The default audit sink is a file of this name inside dataDir. */
   auditFileName: 'audit.jsonl',
   /** Traffic scrubbing: what a tool gets when neither the file's `scrub` nor the tool's says otherwise. */

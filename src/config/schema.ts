@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { hostPatternProblem, methodProblem, pathGlobProblem } from '../policy/index.js';
 import type { HostPort } from './types.js';
 import { parseAuthorityKey, parseDialTarget, parseListenAddress, type Parsed } from './address.js';
+import { AuditSchema, TokensSchema } from './audit-schema.js';
 import { DEFAULTS, MAX_DURATION_MS, MAX_SCAN_BODY_BYTES, MIN_SECRET_LENGTH, TOOL_NAME_PATTERN } from './default.js';
 
 function strictObject<S extends z.core.$ZodShape>(shape: S) {
@@ -230,23 +231,6 @@ const ToolsFileSchema = z
     propertyNames: { type: 'string', pattern: TOOL_NAME_PATTERN.source },
   });
 
-const AuditSinkSchema = z.discriminatedUnion('type', [
-  strictObject({ type: z.literal('file'), path: z.string().min(1) }),
-  strictObject({ type: z.literal('stdout') }),
-]);
-
-const AuditSchema = strictObject({
-  sinks: z
-    .array(AuditSinkSchema)
-    .min(1, 'list at least one sink, or leave "sinks" out for the default file in dataDir')
-    .optional()
-    .meta({ description: `Defaults to one file sink at <dataDir>/${DEFAULTS.auditFileName}.` }),
-  failClosed: z
-    .boolean()
-    .default(DEFAULTS.auditFailClosed)
-    .meta({ description: 'When no sink can record: refuse new requests (true) or keep serving (false).' }),
-});
-
 export const ConfigFileSchema = strictObject({
   listen: ListenSchema.prefault(DEFAULTS.listen).meta({ description: `Proxy address. ${ADDRESS_FORMS}` }),
   admin: ListenSchema.prefault(DEFAULTS.admin).meta({ description: `Metrics and health address. ${ADDRESS_FORMS}` }),
@@ -261,6 +245,7 @@ export const ConfigFileSchema = strictObject({
   upstream: UpstreamSchema.prefault({}),
   tools: ToolsFileSchema,
   audit: AuditSchema.prefault({}),
+  tokens: TokensSchema.prefault({}).meta({ description: 'Token inventory settings.' }),
   scrub: ScrubSchema.prefault({}).meta({ description: 'Traffic scrubbing for every tool (and anonymous use); tools may override it.' }),
   shutdownGraceMs: durationMs(0, DEFAULTS.shutdownGraceMs).meta({
     description: 'How long in-flight requests may finish after SIGTERM.',

@@ -32,9 +32,56 @@ export interface ToolConfig {
   readonly scrub: ScrubSettings;
 }
 
-export type AuditSinkConfig =
-  | { readonly type: 'file'; readonly path: string }
-  | { readonly type: 'stdout' };
+export type AuditFormat = 'native' | 'ocsf' | 'ecs';
+
+/** Where a network sink keeps the events its receiver has not acknowledged (bounded). */
+export interface SpoolConfig {
+  /** Absolute directory, one per sink, derived from the sink's identity so it survives restarts. */
+  readonly dir: string;
+  readonly maxBytes: number;
+}
+
+export interface FileSinkConfig {
+  readonly type: 'file';
+  readonly path: string; // absolute
+  readonly format: AuditFormat;
+  /** Rotate when the file would grow past this many bytes; null: only on SIGHUP. */
+  readonly maxBytes: number | null;
+  readonly syncIntervalMs: number;
+}
+
+export interface StdoutSinkConfig {
+  readonly type: 'stdout';
+  readonly format: AuditFormat;
+}
+
+export interface SyslogSinkConfig {
+  readonly type: 'syslog';
+  readonly transport: 'tcp' | 'tls' | 'relp';
+  /** host may be a name or an IP literal (IPv6 without brackets). */
+  readonly address: HostPort;
+  /** Absolute paths of extra CA bundles for TLS (added to the system roots). */
+  readonly ca: readonly string[];
+  readonly serverName: string | null;
+  readonly facility: number;
+  readonly appName: string;
+  readonly format: AuditFormat;
+  readonly spool: SpoolConfig;
+}
+
+export interface HttpSinkConfig {
+  readonly type: 'http';
+  readonly url: string;
+  /** The Splunk HEC token. Never logged. */
+  readonly token: string;
+  readonly ca: readonly string[];
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly format: AuditFormat;
+  readonly spool: SpoolConfig;
+}
+
+export type AuditSinkConfig = FileSinkConfig | StdoutSinkConfig | SyslogSinkConfig | HttpSinkConfig;
 
 export interface EgressConfig {
   /** Absolute path of the config file, or null for the embedded default. */
@@ -57,8 +104,12 @@ export interface EgressConfig {
   readonly tools: ReadonlyMap<string, ToolConfig>;
   readonly audit: {
     readonly sinks: readonly AuditSinkConfig[];
-    /** When no sink can record: refuse new requests (true, the default) or keep serving. */
-    readonly failClosed: boolean;
+    /** When no sink can accept an event: refuse new requests (closed, the default) or keep serving (open). */
+    readonly onAuditFailure: 'closed' | 'open';
+  };
+  readonly tokens: {
+    /** A token unused for this long is reported when it is used again. */
+    readonly dormantAfterMs: number;
   };
   /** Scrubbing for anonymous use, and the base every tool's settings override. */
   readonly scrub: ScrubSettings;

@@ -20,7 +20,17 @@ type Line = Record<string, unknown> & { seq: number; prev_hash: string; kind?: s
 
 function memorySink(): AuditSink & { lines: string[] } {
   const lines: string[] = [];
-  return { name: 'memory', lines, write: (line) => lines.push(line), healthy: () => true, flush: () => undefined, close: () => undefined };
+  return {
+    name: 'memory',
+    type: 'stdout',
+    format: 'native',
+    lines,
+    write: (line) => lines.push(line) > 0,
+    healthy: () => true,
+    flush: () => undefined,
+    close: () => Promise.resolve(),
+    status: () => ({ spooledEvents: 0, spooledBytes: 0, connected: true }),
+  };
 }
 
 const parse = (line: string): Line => JSON.parse(line) as Line;
@@ -62,7 +72,7 @@ describe('createAuditLog: header, events, checkpoints', () => {
   it('starts with a header in the chain, then every event carries the envelope, and close writes a checkpoint', () => {
     const { audit, sink } = log();
     audit.observe(outcome());
-    audit.close();
+    void audit.close();
     const lines = sink.lines.map(parse);
     expect(lines.map((l) => [l.seq, l.kind])).toEqual([[1, 'header'], [2, 'request'], [3, 'checkpoint']]);
     expect(lines[0]).toMatchObject({ schema: 'mcp-egress.audit/1', prev_hash: GENESIS.hash, continues: { seq: 0, source: 'genesis' }, pid: process.pid });
@@ -79,7 +89,7 @@ describe('createAuditLog: header, events, checkpoints', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).not.toContain('prev_hash');
     expect(sink.lines[1]).toBe(`{"seq":2,"prev_hash":"${lineHash(sink.lines[0]!.slice(0, -1))}",${seen[0]!.slice(1)}\n`);
-    audit.close();
+    void audit.close();
   });
 
   it('writes a checkpoint after every N events', () => {
@@ -88,7 +98,7 @@ describe('createAuditLog: header, events, checkpoints', () => {
     const kinds = sink.lines.map((l) => parse(l).kind);
     expect(kinds).toEqual(['header', 'request', 'request', 'request', 'checkpoint', 'request', 'request', 'request', 'checkpoint', 'request']);
     expect(parse(sink.lines[4]!)).toMatchObject({ reason: 'count', checkpoint: { seq: 4, events: 3 } });
-    audit.close();
+    void audit.close();
   });
 
   it('writes a checkpoint every T when events came in, none when idle', () => {
@@ -101,7 +111,7 @@ describe('createAuditLog: header, events, checkpoints', () => {
     expect(parse(sink.lines.at(-1)!)).toMatchObject({ kind: 'checkpoint', reason: 'interval', checkpoint: { seq: 2, events: 1 } });
     vi.advanceTimersByTime(5000);
     expect(sink.lines).toHaveLength(3);
-    audit.close();
+    void audit.close();
   });
 
   it('persists the running position on its interval and at close', () => {
@@ -111,7 +121,7 @@ describe('createAuditLog: header, events, checkpoints', () => {
     audit.observe(outcome());
     vi.advanceTimersByTime(500);
     vi.advanceTimersByTime(500); // unchanged: not written again
-    audit.close();
+    void audit.close();
     expect(persisted).toEqual([2, 3]);
   });
 });
@@ -119,7 +129,7 @@ describe('createAuditLog: header, events, checkpoints', () => {
 describe('continuing the chain across restarts and files', () => {
   function start(dataDir: string, file: string, chain: Partial<AuditChainOptions> = {}): AuditLog {
     const recovered = recoverChain(dataDir, [file]);
-    return createAuditLog([openSink({ type: 'file', path: file })], {
+    return createAuditLog([openSink({ type: 'file', path: file, format: 'native', maxBytes: null, syncIntervalMs: 0 })], {
       scrub,
       chain: { start: recovered, persist: (position) => writeChainState(dataDir, position), ...chain },
     });

@@ -17,9 +17,9 @@ import { requestContext } from '../../helpers/context-factory.js';
 /** header + 6 requests + shutdown checkpoint = 8 lines, seq 1..8. */
 function auditFile(): { file: string; lines: string[] } {
   const file = join(mkdtempSync(join(tmpdir(), 'egress-verify-')), 'audit.jsonl');
-  const audit = createAuditLog([openSink({ type: 'file', path: file })], { scrub: (line) => line });
+  const audit = createAuditLog([openSink({ type: 'file', path: file, format: 'native', maxBytes: null, syncIntervalMs: 0 })], { scrub: (line) => line });
   for (let i = 0; i < 6; i += 1) audit.observe(buildOutcome(requestContext({ method: 'GET' })));
-  audit.close();
+  void audit.close();
   return { file, lines: readFileSync(file, 'utf8').split('\n').slice(0, -1) };
 }
 

@@ -84,7 +84,10 @@ const valid: Record<string, (config: EgressConfig, dir: string) => void> = {
     const { resolve, ...upstream } = config.upstream;
     expect(resolve.size).toBe(0);
     expect(upstream).toEqual({ ca: [], allowPrivate: [], connectTimeoutMs: 10_000, responseTimeoutMs: 60_000 });
-    expect(config.audit).toEqual({ sinks: [{ type: 'file', path: join(dir, '.mcp-egress', 'audit.jsonl') }], failClosed: true });
+    expect(config.audit).toEqual({
+      sinks: [{ type: 'file', path: join(dir, '.mcp-egress', 'audit.jsonl'), format: 'native', maxBytes: null, syncIntervalMs: 50 }],
+      onAuditFailure: 'closed',
+    });
     expect(config.shutdownGraceMs).toBe(10_000);
   },
   'ipv6-and-bare-port.yaml': (config) => {
@@ -124,8 +127,11 @@ const valid: Record<string, (config: EgressConfig, dir: string) => void> = {
     expect(config.tools.get('scanner.v2')?.scrub).toEqual(config.scrub);
     expect(config.tools.get('scanner.v2')?.actor).toEqual({ principal: 'scanner.v2', type: 'automation' });
     expect(config.audit).toEqual({
-      sinks: [{ type: 'stdout' }, { type: 'file', path: '/var/log/mcp-egress/audit.jsonl' }],
-      failClosed: false,
+      sinks: [
+        { type: 'stdout', format: 'native' },
+        { type: 'file', path: '/var/log/mcp-egress/audit.jsonl', format: 'native', maxBytes: null, syncIntervalMs: 50 },
+      ],
+      onAuditFailure: 'open',
     });
   },
 };

@@ -54,7 +54,8 @@ describe('the documented example', () => {
       admin: { host: '127.0.0.1', port: 19090 },
       dataDir: join(dir, 'state'),
       mode: 'enforce',
-      audit: { sinks: [{ type: 'file', path: join(dir, 'audit.jsonl') }], failClosed: true },
+      audit: { sinks: [{ type: 'file', path: join(dir, 'audit.jsonl'), format: 'native', maxBytes: null, syncIntervalMs: 50 }], onAuditFailure: 'closed' },
+      tokens: { dormantAfterMs: 30 * 86_400_000 },
       scrub: DEFAULT_SCRUB,
       shutdownGraceMs: 10_000,
     });

@@ -1,0 +1,72 @@
+/**
+ * The native alert event (`kind: "alert"`, same schema family as request events): one per token signal.
+ * Built field by field from the signal (never a spread), so nothing wider can slip in.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TokenSignal, TokenSignalKind } from '../tokens/signals.js';
+import { AUDIT_SCHEMA } from './event.js';
+
+export type AlertSeverity = 'low' | 'medium' | 'high';
+
+export interface AlertEvent {
+  readonly schema: typeof AUDIT_SCHEMA;
+  readonly kind: 'alert';
+  readonly event_id: string;
+  readonly time: string;
+  readonly signal: TokenSignalKind;
+  readonly severity: AlertSeverity;
+  readonly summary: string;
+  readonly token: {
+    readonly fingerprint: string;
+    readonly kind: string;
+    readonly hint: string | null;
+    readonly first_seen: string;
+    readonly last_seen: string;
+    readonly count: number;
+    readonly tools: readonly string[];
+    readonly principals: readonly string[];
+    readonly hosts: readonly string[];
+  };
+  readonly trigger: {
+    readonly event_id: string;
+    readonly tool: string | null;
+    readonly principal: string;
+    readonly actor_type: string;
+    readonly host: string | null;
+  };
+  readonly previous_use: string | null;
+}
+
+// A token used by two parties, or used after expiry, is an incident lead; a new token is information.
+const SEVERITY: Readonly<Record<TokenSignalKind, AlertSeverity>> = {
+  new_token: 'low',
+  dormant_token_reused: 'medium',
+  expired_token_used: 'high',
+  shared_token: 'high',
+};
+
+export function buildAlertEvent(signal: TokenSignal, time: Date, id: () => string = randomUUID): AlertEvent {
+  const { token, trigger } = signal;
+  return {
+    schema: AUDIT_SCHEMA,
+    kind: 'alert',
+    event_id: id(),
+    time: time.toISOString(),
+    signal: signal.signal,
+    severity: SEVERITY[signal.signal],
+    summary: signal.summary,
+    token: {
+      fingerprint: token.fingerprint,
+      kind: token.kind,
+      hint: token.hint,
+      first_seen: token.first_seen,
+      last_seen: token.last_seen,
+      count: token.count,
+      tools: [...token.tools],
+      principals: [...token.principals],
+      hosts: [...token.hosts],
+    },
+    trigger: { event_id: trigger.event_id, tool: trigger.tool, principal: trigger.principal, actor_type: trigger.actor_type, host: trigger.host },
+    previous_use: signal.previous_use ?? null,
+  };
+}

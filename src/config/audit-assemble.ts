@@ -1,0 +1,113 @@
+/**
+ * The `audit` section from file shape to domain config: paths resolved against the config file, each
+ * network sink's spool directory derived from what it sends to (stable across restarts), the HEC token
+ * read from its env var or file, CA bundles checked. Problems are reported with their key path.
+ */
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { KeyPath } from './errors.js';
+import { checkCaFiles, readToolSecret, type Environment, type ReportIssue } from './environment.js';
+import type { AuditSinkFile } from './audit-schema.js';
+import type { AuditSinkConfig, HostPort, SpoolConfig } from './types.js';
+import { DEFAULTS } from './default.js';
+
+export interface AuditAssembleContext {
+  readonly baseDir: string;
+  readonly dataDir: string; // absolute
+  readonly env: Environment;
+  readonly report: ReportIssue;
+}
+
+export function auditSinks(written: readonly AuditSinkFile[] | undefined, context: AuditAssembleContext): AuditSinkConfig[] {
+  const files = written ?? [{ type: 'file', path: join(context.dataDir, DEFAULTS.auditFileName), format: 'native', syncIntervalMs: DEFAULTS.fileSyncIntervalMs }];
+  const sinks = files.map((sink, index) => sinkConfig(sink, ['audit', 'sinks', index], context));
+  const seen = new Map<string, number>();
+  sinks.forEach((sink, index) => {
+    if (sink === null) return;
+    const key = sinkIdentity(sink);
+    const first = seen.get(key);
+    // Two writers on one file interleave partial lines; two stdout sinks double every event.
+    if (first !== undefined) context.report(['audit', 'sinks', index], `same sink as audit.sinks[${first}]`);
+    else seen.set(key, index);
+  });
+  return sinks.filter((sink): sink is AuditSinkConfig => sink !== null);
+}
+
+function sinkConfig(sink: AuditSinkFile, at: KeyPath, context: AuditAssembleContext): AuditSinkConfig | null {
+  switch (sink.type) {
+    case 'file':
+      return { type: 'file', path: resolve(context.baseDir, sink.path), format: sink.format, maxBytes: sink.maxBytes ?? null, syncIntervalMs: sink.syncIntervalMs };
+    case 'stdout':
+      return sink;
+    case 'syslog': {
+      const address = splitAddress(sink.address);
+      const identity = `syslog:${sink.transport}:${address.host}:${address.port}`;
+      return {
+        type: 'syslog',
+        transport: sink.transport,
+        address,
+        ca: caFiles(sink.ca, [...at, 'ca'], context),
+        serverName: sink.serverName ?? null,
+        facility: sink.facility,
+        appName: sink.appName,
+        format: sink.format,
+        spool: spoolConfig(identity, sink.spool.maxBytes, context.dataDir),
+      };
+    }
+    case 'http': {
+      const source = sink.tokenEnv === undefined ? { secretFile: sink.tokenFile ?? '' } : { secretEnv: sink.tokenEnv };
+      const token = readToolSecret(source, at, context.baseDir, context.env, renameSecretKeys(context.report));
+      if (token === undefined) return null;
+      return {
+        type: 'http',
+        url: sink.url,
+        token,
+        ca: caFiles(sink.ca, [...at, 'ca'], context),
+        batchSize: sink.batchSize,
+        flushIntervalMs: sink.flushIntervalMs,
+        format: sink.format,
+        spool: spoolConfig(`http:${sink.url}`, sink.spool.maxBytes, context.dataDir),
+      };
+    }
+  }
+}
+
+/** readToolSecret names the keys secretEnv/secretFile; an HEC sink calls them tokenEnv/tokenFile. */
+function renameSecretKeys(report: ReportIssue): ReportIssue {
+  return (segments, message) =>
+    report(
+      segments.map((segment) => (segment === 'secretEnv' ? 'tokenEnv' : segment === 'secretFile' ? 'tokenFile' : segment)),
+      message.replace(/the secret in/g, 'the token in').replace(/; at least .*$/s, '; an HEC token is at least 16 characters'),
+    );
+}
+
+function caFiles(ca: string | readonly string[] | undefined, at: KeyPath, context: AuditAssembleContext): string[] {
+  if (ca === undefined) return [];
+  const list = typeof ca === 'string' ? [ca] : [...ca];
+  return checkCaFiles(list, (index) => (typeof ca === 'string' ? at : [...at, index]), context.baseDir, context.report);
+}
+
+export function sinkIdentity(sink: AuditSinkConfig): string {
+  switch (sink.type) {
+    case 'file':
+      return `file:${sink.path}`;
+    case 'stdout':
+      return 'stdout';
+    case 'syslog':
+      return `syslog:${sink.transport}:${sink.address.host}:${sink.address.port}`;
+    case 'http':
+      return `http:${sink.url}`;
+  }
+}
+
+function spoolConfig(identity: string, maxBytes: number, dataDir: string): SpoolConfig {
+  const id = createHash('sha256').update(identity).digest('hex').slice(0, 16);
+  return { dir: join(dataDir, 'spool', id), maxBytes };
+}
+
+/** The schema's regex already checked the shape: "[v6]:port" or "host:port". */
+function splitAddress(address: string): HostPort {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon);
+  return { host: host.startsWith('[') ? host.slice(1, -1) : host, port: Number(address.slice(colon + 1)) };
+}
