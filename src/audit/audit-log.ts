@@ -25,6 +25,8 @@ export interface AuditLog {
   healthy(): boolean;
   flush(): void;
   close(): Promise<void>;
+  /** SIGHUP: file sinks reopen their paths (after an external rotation); a header line starts each new file. */
+  reopen(): void;
   /** The last line written to the chain (seq and hash). */
   position(): ChainPosition;
 }
@@ -108,7 +110,17 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
     }
   };
 
-  emitLifecycle(headerBody(start, now()));
+  // Every file starts with a header line; after a rotation it continues the chain from the last line.
+  const startFile = (reason: 'start' | 'rotation' | 'reopen'): void => {
+    emitLifecycle(headerBody(start, now(), reason, chain.position()));
+  };
+  const rotateIfDue = (): void => {
+    const due = sinks.filter((sink) => sink.rotationDue?.() === true);
+    if (due.length === 0) return;
+    for (const sink of due) sink.reopen?.(true);
+    startFile('rotation');
+  };
+  startFile('start');
   const checkpointTimer = setInterval(() => {
     if (sinceCheckpoint > 0) checkpoint('interval');
   }, settings.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS);
@@ -120,6 +132,7 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
     observe(outcome) {
       if (closed) return;
       const event = buildAuditEvent(outcome);
+      rotateIfDue();
       if (!emit(scrub(JSON.stringify(event)), () => ({ kind: 'request', event }))) options.onLost?.('request');
       sinceCheckpoint += 1;
       if (sinceCheckpoint >= checkpointEvery) checkpoint('count');
@@ -128,7 +141,15 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
     alert(signal) {
       if (closed) return;
       const event = buildAlertEvent(signal, now());
+      rotateIfDue();
       if (!emit(scrub(JSON.stringify(event)), () => ({ kind: 'alert', event }))) options.onLost?.('alert');
+    },
+    reopen() {
+      if (closed) return;
+      const files = sinks.filter((sink) => sink.reopen !== undefined);
+      if (files.length === 0) return;
+      for (const sink of files) sink.reopen?.(false);
+      startFile('reopen');
     },
     healthy: () => sinks.some((sink) => sink.healthy()),
     flush() {
@@ -150,18 +171,23 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
   };
 }
 
-/** The first line of every start: who writes, since when, and where the chain continues from. */
-function headerBody(start: RecoveredChain, time: Date): string {
+/**
+ * The first line of every file: who writes, since when, and where the chain continues from. At start
+ * that is the recovered position; after a rotation or reopen, the last line of the previous file.
+ */
+function headerBody(start: RecoveredChain, time: Date, reason: 'start' | 'rotation' | 'reopen', current: ChainPosition): string {
+  const atStart = reason === 'start';
   return JSON.stringify({
     schema: AUDIT_SCHEMA,
     kind: 'header',
     time: time.toISOString(),
+    reason,
     host: hostname(),
     pid: process.pid,
     process_start: PROCESS_START.toISOString(),
-    continues: { seq: start.position.seq, hash: start.position.hash, source: start.source },
+    continues: atStart ? { seq: start.position.seq, hash: start.position.hash, source: start.source } : { seq: current.seq, hash: current.hash, source: 'running' },
     // The state file said the chain had gone further than any file shows: lines hashed, never written.
-    state_seq: start.stateSeq,
-    partial_tails: start.partialTails,
+    state_seq: atStart ? start.stateSeq : null,
+    partial_tails: atStart ? start.partialTails : [],
   });
 }

@@ -36,6 +36,13 @@ export interface AuditSink {
   /** Stops accepting; flushes; for network sinks, gives the receiver a short grace to acknowledge. */
   close(): Promise<void>;
   status(): SinkStatus;
+  /** File sinks: true when the next line should go to a fresh file (size limit reached). */
+  rotationDue?(): boolean;
+  /**
+   * File sinks: start a fresh file. `rename` true (size rotation): move the current file aside first;
+   * false (SIGHUP): reopen the path, which logrotate or an operator has already moved away.
+   */
+  reopen?(rename: boolean): void;
 }
 
 /** Reports a sink's trouble (connect failures, resends) without a secret; the composition root passes a logger. */
