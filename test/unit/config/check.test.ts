@@ -17,7 +17,7 @@ describe('checkConfig', () => {
       `  mode enforce; proxy 127.0.0.1:18080; admin 127.0.0.1:19090; data ${join(workspace.dir, 'valid', 'state')}`,
       '  tool reader: mode enforce, 1 rule, actor alice@example.com (human)',
       '  tool ci-bot: mode report, 1 rule, actor ci (automation)',
-      `  audit: ${join(workspace.dir, 'valid', 'audit.jsonl')} (fail closed)`,
+      `  audit: ${join(workspace.dir, 'valid', 'audit.jsonl')} (native) (on audit failure: fail closed)`,
     ]);
     for (const secret of workspace.secretValues) expect(result.lines.join('\n')).not.toContain(secret);
   });

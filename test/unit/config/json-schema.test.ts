@@ -37,7 +37,7 @@ describe('config JSON Schema', () => {
   it('describes the file as written: every top-level key, unknown keys refused, defaults shown', () => {
     const schema = configJsonSchema() as unknown as ObjectSchema;
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['admin', 'audit', 'dataDir', 'listen', 'mode', 'scrub', 'shutdownGraceMs', 'tools', 'upstream'].sort(),
+      ['admin', 'audit', 'dataDir', 'listen', 'mode', 'scrub', 'shutdownGraceMs', 'tokens', 'tools', 'upstream'].sort(),
     );
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.listen?.default).toBe(DEFAULTS.listen);

@@ -42,6 +42,8 @@ const DEFAULT_SCRUB = {
   markers: 'fingerprint',
 } as const;
 
+
+const FILE_SINK_DEFAULTS = { format: 'native', maxBytes: null, syncIntervalMs: 50 } as const;
 describe('the documented example', () => {
   const dir = join(workspace.dir, 'valid');
   const config = loadConfigFile(join(dir, 'example.yaml'), { READER_PROXY_SECRET: workspace.secrets.reader });
@@ -125,13 +127,13 @@ describe('relative paths', () => {
     expect(config.dataDir).toBe(join(configDir, 'state'));
     expect(config.upstream.ca).toEqual([join(workspace.dir, 'valid', 'certs', 'ca.pem')]);
     expect(config.tools.get('reader')?.secret).toBe(workspace.secrets.goodFile);
-    expect(config.audit.sinks).toEqual([{ type: 'file', path: join(configDir, 'logs', 'audit.jsonl') }]);
+    expect(config.audit.sinks).toEqual([{ type: 'file', path: join(configDir, 'logs', 'audit.jsonl'), ...FILE_SINK_DEFAULTS }]);
   });
 
   it('the default audit file lives in the resolved dataDir', () => {
     const config = parseConfigText('dataDir: ../var/egress', { baseDir: '/srv/conf', env: {}, source: null });
     expect(config.dataDir).toBe('/srv/var/egress');
-    expect(config.audit.sinks).toEqual([{ type: 'file', path: '/srv/var/egress/audit.jsonl' }]);
+    expect(config.audit.sinks).toEqual([{ type: 'file', path: '/srv/var/egress/audit.jsonl', ...FILE_SINK_DEFAULTS }]);
   });
 
   it('the embedded default resolves dataDir against the given working directory', () => {
@@ -140,7 +142,7 @@ describe('relative paths', () => {
     expect(config.mode).toBe('report');
     expect(config.tools.size).toBe(0);
     expect(config.dataDir).toBe('/work/here/.mcp-egress');
-    expect(config.audit.sinks).toEqual([{ type: 'file', path: '/work/here/.mcp-egress/audit.jsonl' }]);
+    expect(config.audit.sinks).toEqual([{ type: 'file', path: '/work/here/.mcp-egress/audit.jsonl', ...FILE_SINK_DEFAULTS }]);
     expect(Object.isFrozen(config)).toBe(true);
   });
 });
@@ -242,7 +244,7 @@ describe('errors', () => {
     expect(error.message.split('\n')).toEqual([
       `Invalid configuration in ${source} (2 problems):`,
       '  mode (line 1): Invalid option: expected one of "enforce"|"report"',
-      '  extra (line 2): unknown key; expected one of: listen, admin, dataDir, mode, upstream, tools, audit, scrub, shutdownGraceMs',
+      '  extra (line 2): unknown key; expected one of: listen, admin, dataDir, mode, upstream, tools, audit, tokens, scrub, shutdownGraceMs',
     ]);
     expect(error.source).toBe(source);
   });
