@@ -46,6 +46,8 @@ export interface RunningEgress {
   readonly minter: LeafMinter;
   /** Writes buffered audit events out (tests read the file; shutdown flushes by itself). */
   flushAudit(): void;
+  /** SIGHUP: file sinks reopen their paths (after logrotate renamed them); each new file starts with a header. */
+  reopenAudit(): void;
   /** Applies a new config whole, or throws and keeps the running one. */
   reload(next: EgressConfig): void;
   stop(): Promise<void>;
@@ -109,6 +111,7 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
     caCertPath: ca.certPath,
     minter,
     flushAudit: () => audit.flush(),
+    reopenAudit: () => audit.reopen(),
     reload(next) {
       const blocked = restartOnlyChanges(runtime.config, next);
       if (blocked.length > 0) throw new Error(`these settings need a restart: ${blocked.join(', ')}`);

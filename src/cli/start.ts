@@ -1,6 +1,6 @@
 /**
  * `mcp-egress start`: run until SIGTERM/SIGINT (graceful: stop accepting, finish in-flight requests
- * within the grace period, flush the audit log). SIGHUP reloads the config file all-or-nothing.
+ * within the grace period, flush the audit log). SIGHUP reopens the audit files (log rotation) and reloads the config file all-or-nothing.
  */
 import type { Logger } from 'pino';
 import { createLineScrubber } from '../logging/line-scrubber.js';
@@ -108,13 +108,17 @@ function waitForSignals(running: RunningEgress, configFile: string | undefined, 
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => reload(running, configFile, logger));
+    process.on('SIGHUP', () => {
+      // Log rotation first (logrotate renames the file, then signals): new events go to a fresh file.
+      running.reopenAudit();
+      reload(running, configFile, logger);
+    });
   });
 }
 
 function reload(running: RunningEgress, configFile: string | undefined, logger: Logger): void {
   if (!configFile) {
-    logger.warn('SIGHUP ignored: running on the embedded default, there is no file to reload');
+    logger.info('SIGHUP: audit files reopened; running on the embedded default, there is no config file to reload');
     return;
   }
   try {

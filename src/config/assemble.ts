@@ -7,7 +7,8 @@
  */
 import { resolve } from 'node:path';
 import type { AllowRuleSpec } from '../policy/types.js';
-import { auditSinks } from './audit-assemble.js';
+import { auditSinks, readSinkOutside, type SinkOutside } from './audit-assemble.js';
+import type { AuditSinkFile } from './audit-schema.js';
 import type { EgressConfig, ScrubSettings, ToolConfig } from './types.js';
 import { issuesFromZod, type KeyPath, type PathIssue } from './errors.js';
 import { checkCaFiles, readToolSecret, type Environment, type ReportIssue } from './environment.js';
@@ -40,8 +41,9 @@ export function assembleConfig(document: unknown, context: AssembleContext): Ass
   if (!parsed.success) issues.push(...issuesFromZod(parsed.error));
   const secrets = loadSecrets(child(document, 'tools'), context, report);
   const caFiles = loadCaFiles(child(child(document, 'upstream'), 'ca'), context, report);
+  const sinkOutside = readSinkOutside(child(child(document, 'audit'), 'sinks'), { baseDir: context.baseDir, env: context.env, report });
   if (!parsed.success || issues.length > 0) return { ok: false, issues };
-  const config = buildConfig(parsed.data, secrets, caFiles, context, report);
+  const config = buildConfig(parsed.data, { secrets, caFiles, sinkOutside }, context, report);
   return issues.length > 0 ? { ok: false, issues } : { ok: true, config };
 }
 
@@ -73,10 +75,15 @@ function loadCaFiles(rawCa: unknown, context: AssembleContext, report: ReportIss
   return checkCaFiles(ca.data, pathOf, context.baseDir, report);
 }
 
+interface ReadOutside {
+  readonly secrets: ReadonlyMap<string, string>;
+  readonly caFiles: readonly string[];
+  readonly sinkOutside: ReadonlyMap<number, SinkOutside>;
+}
+
 function buildConfig(
   file: ConfigFile,
-  secrets: ReadonlyMap<string, string>,
-  caFiles: readonly string[],
+  { secrets, caFiles, sinkOutside }: ReadOutside,
   context: AssembleContext,
   report: ReportIssue,
 ): EgressConfig {
@@ -92,7 +99,7 @@ function buildConfig(
       Object.entries(file.tools).map(([name, tool]) => [name, toolConfig(name, tool, secretOf(secrets, name), file)]),
     ),
     audit: {
-      sinks: auditSinks(file.audit.sinks, { baseDir: context.baseDir, dataDir, env: context.env, report }),
+      sinks: auditSinks(resolveSinkPaths(file.audit.sinks, context.baseDir), dataDir, sinkOutside, report),
       onAuditFailure: file.audit.onAuditFailure,
     },
     tokens: { dormantAfterMs: Math.round(file.tokens.dormantAfterDays * 86_400_000) },
@@ -160,4 +167,9 @@ function child(value: unknown, key: string): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** File sink paths are relative to the config file's directory. */
+function resolveSinkPaths(sinks: readonly AuditSinkFile[] | undefined, baseDir: string): AuditSinkFile[] | undefined {
+  return sinks?.map((sink) => (sink.type === 'file' ? { ...sink, path: resolve(baseDir, sink.path) } : sink));
 }

@@ -4,72 +4,109 @@
  * read from its env var or file, CA bundles checked. Problems are reported with their key path.
  */
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { KeyPath } from './errors.js';
 import { checkCaFiles, readToolSecret, type Environment, type ReportIssue } from './environment.js';
-import type { AuditSinkFile } from './audit-schema.js';
+import { AuditSinkFileSchema, type AuditSinkFile } from './audit-schema.js';
 import type { AuditSinkConfig, HostPort, SpoolConfig } from './types.js';
 import { DEFAULTS } from './default.js';
 
 export interface AuditAssembleContext {
   readonly baseDir: string;
-  readonly dataDir: string; // absolute
   readonly env: Environment;
   readonly report: ReportIssue;
 }
 
-export function auditSinks(written: readonly AuditSinkFile[] | undefined, context: AuditAssembleContext): AuditSinkConfig[] {
-  const files = written ?? [{ type: 'file', path: join(context.dataDir, DEFAULTS.auditFileName), format: 'native', syncIntervalMs: DEFAULTS.fileSyncIntervalMs }];
-  const sinks = files.map((sink, index) => sinkConfig(sink, ['audit', 'sinks', index], context));
+/** What a sink needs from outside the file: its HEC token and CA bundles, read and checked. */
+export interface SinkOutside {
+  readonly token: string | undefined;
+  readonly ca: readonly string[];
+}
+
+/**
+ * Reads every well-formed sink's token and CA files, even when other parts of the document are wrong,
+ * so one run reports every problem (like tool secrets). Keyed by the sink's index in `audit.sinks`.
+ */
+export function readSinkOutside(rawSinks: unknown, context: AuditAssembleContext): Map<number, SinkOutside> {
+  const outside = new Map<number, SinkOutside>();
+  if (!Array.isArray(rawSinks)) return outside;
+  rawSinks.forEach((raw: unknown, index) => {
+    const parsed = AuditSinkFileSchema.safeParse(raw);
+    if (!parsed.success || (parsed.data.type !== 'syslog' && parsed.data.type !== 'http')) return;
+    const sink = parsed.data;
+    const at: KeyPath = ['audit', 'sinks', index];
+    const token = sink.type === 'http' ? readHecToken(sink, at, context) : undefined;
+    outside.set(index, { token, ca: caFiles(sink.ca, [...at, 'ca'], context) });
+  });
+  return outside;
+}
+
+export function auditSinks(
+  written: readonly AuditSinkFile[] | undefined,
+  dataDir: string,
+  outside: ReadonlyMap<number, SinkOutside>,
+  report: ReportIssue,
+): AuditSinkConfig[] {
+  const files = written ?? [{ type: 'file', path: join(dataDir, DEFAULTS.auditFileName), format: 'native', syncIntervalMs: DEFAULTS.fileSyncIntervalMs }];
+  const context = { dataDir, outside };
+  const sinks = files.map((sink, index) => sinkConfig(sink, index, context));
   const seen = new Map<string, number>();
   sinks.forEach((sink, index) => {
     if (sink === null) return;
     const key = sinkIdentity(sink);
     const first = seen.get(key);
     // Two writers on one file interleave partial lines; two stdout sinks double every event.
-    if (first !== undefined) context.report(['audit', 'sinks', index], `same sink as audit.sinks[${first}]`);
+    if (first !== undefined) report(['audit', 'sinks', index], `same sink as audit.sinks[${first}]`);
     else seen.set(key, index);
   });
   return sinks.filter((sink): sink is AuditSinkConfig => sink !== null);
 }
 
-function sinkConfig(sink: AuditSinkFile, at: KeyPath, context: AuditAssembleContext): AuditSinkConfig | null {
+interface BuildContext {
+  readonly dataDir: string;
+  readonly outside: ReadonlyMap<number, SinkOutside>;
+}
+
+function sinkConfig(sink: AuditSinkFile, index: number, context: BuildContext): AuditSinkConfig | null {
+  const outside = context.outside.get(index) ?? { token: undefined, ca: [] };
   switch (sink.type) {
     case 'file':
-      return { type: 'file', path: resolve(context.baseDir, sink.path), format: sink.format, maxBytes: sink.maxBytes ?? null, syncIntervalMs: sink.syncIntervalMs };
+      return { type: 'file', path: sink.path, format: sink.format, maxBytes: sink.maxBytes ?? null, syncIntervalMs: sink.syncIntervalMs };
     case 'stdout':
       return sink;
     case 'syslog': {
       const address = splitAddress(sink.address);
-      const identity = `syslog:${sink.transport}:${address.host}:${address.port}`;
       return {
         type: 'syslog',
         transport: sink.transport,
         address,
-        ca: caFiles(sink.ca, [...at, 'ca'], context),
+        ca: [...outside.ca],
         serverName: sink.serverName ?? null,
         facility: sink.facility,
         appName: sink.appName,
         format: sink.format,
-        spool: spoolConfig(identity, sink.spool.maxBytes, context.dataDir),
+        spool: spoolConfig(`syslog:${sink.transport}:${address.host}:${address.port}`, sink.spool.maxBytes, context.dataDir),
       };
     }
-    case 'http': {
-      const source = sink.tokenEnv === undefined ? { secretFile: sink.tokenFile ?? '' } : { secretEnv: sink.tokenEnv };
-      const token = readToolSecret(source, at, context.baseDir, context.env, renameSecretKeys(context.report));
-      if (token === undefined) return null;
+    case 'http':
+      // No token: its problem was reported when it was read.
+      if (outside.token === undefined) return null;
       return {
         type: 'http',
         url: sink.url,
-        token,
-        ca: caFiles(sink.ca, [...at, 'ca'], context),
+        token: outside.token,
+        ca: [...outside.ca],
         batchSize: sink.batchSize,
         flushIntervalMs: sink.flushIntervalMs,
         format: sink.format,
         spool: spoolConfig(`http:${sink.url}`, sink.spool.maxBytes, context.dataDir),
       };
-    }
   }
+}
+
+function readHecToken(sink: { readonly tokenEnv?: string | undefined; readonly tokenFile?: string | undefined }, at: KeyPath, context: AuditAssembleContext): string | undefined {
+  const source = sink.tokenEnv === undefined ? { secretFile: sink.tokenFile ?? '' } : { secretEnv: sink.tokenEnv };
+  return readToolSecret(source, at, context.baseDir, context.env, renameSecretKeys(context.report));
 }
 
 /** readToolSecret names the keys secretEnv/secretFile; an HEC sink calls them tokenEnv/tokenFile. */

@@ -71,6 +71,21 @@ describe('invalid config fixtures', () => {
 });
 
 const valid: Record<string, (config: EgressConfig, dir: string) => void> = {
+  'audit-sinks.yaml': (config, dir) => {
+    const spool = (maxBytes: number) => ({ dir: expect.stringMatching(new RegExp(`^${join(dir, 'state', 'spool')}/[0-9a-f]{16}$`)) as unknown, maxBytes });
+    expect(config.audit.onAuditFailure).toBe('open');
+    expect(config.audit.sinks).toEqual([
+      { type: 'file', path: join(dir, 'logs', 'audit.jsonl'), format: 'native', maxBytes: 104_857_600, syncIntervalMs: 0 },
+      { type: 'stdout', format: 'ecs' },
+      { type: 'syslog', transport: 'tls', address: { host: 'siem.example.test', port: 6514 }, ca: [join(dir, 'certs', 'ca.pem')], serverName: null, facility: 13, appName: 'mcp-egress', format: 'ocsf', spool: spool(256 * 1024 * 1024) },
+      { type: 'syslog', transport: 'relp', address: { host: '::1', port: 2514 }, ca: [], serverName: null, facility: 4, appName: 'egress', format: 'native', spool: spool(1_048_576) },
+      { type: 'http', url: 'https://splunk.example.test:8088/services/collector/event', token: workspace.secrets.hecToken, ca: [join(dir, 'certs', 'ca.pem')], batchSize: 50, flushIntervalMs: 1000, format: 'native', spool: spool(256 * 1024 * 1024) },
+    ]);
+    // Each network sink has its own spool, named after what it sends to (stable across restarts).
+    const dirs = config.audit.sinks.flatMap((sink) => ('spool' in sink ? [sink.spool.dir] : []));
+    expect(new Set(dirs).size).toBe(3);
+    expect(config.tokens.dormantAfterMs).toBe(7 * 86_400_000);
+  },
   'example.yaml': (config) => {
     expect(config.mode).toBe('enforce');
     expect([...config.tools.keys()]).toEqual(['reader', 'ci-bot']);

@@ -21,6 +21,7 @@ const SECRETS = {
   ciBot: 'ci-bot-secret-5e1f0a9c72',
   openFile: 'open-secret-8b3c6d2e1f04',
   shortFile: 'short-f-4a2',
+  hecToken: '5d1e9c0b-7a44-4e2f-9b61-0c8d3f2a7e15',
 } as const;
 
 export interface Workspace {
@@ -46,6 +47,7 @@ export function createWorkspace(): Workspace {
     SHORT_PROXY_SECRET: SECRETS.short,
     EMPTY_PROXY_SECRET: '',
     GOOD_FILE_SECRET_COPY: SECRETS.goodFile,
+    HEC_TOKEN: SECRETS.hecToken,
   };
   return {
     dir,
