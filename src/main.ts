@@ -23,6 +23,8 @@ import { createProxyServer } from './proxy/server.js';
 import { createUpstreamAgents } from './proxy/upstream-agents.js';
 import { buildRuntime, restartOnlyChanges } from './runtime-builder.js';
 import { ensureDataDir, loadOrCreateHmacKey } from './state/data-dir.js';
+import { createInventoryPersister, loadTokenInventory } from './state/token-inventory-store.js';
+import { createTokenInventory } from './tokens/inventory.js';
 import { createAdminServer } from './telemetry/admin-server.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { createFingerprinter, createSecretFingerprinter } from './tokens/fingerprint.js';
@@ -70,10 +72,25 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
   const scanner = deps.scanner ?? createScanner(loadCatalogue());
   // Recovered before the sinks open: opening a file ends a partial last line, which the header reports.
   const chainStart = recoverChain(config.dataDir, config.audit.sinks.flatMap((sink) => (sink.type === 'file' ? [sink.path] : [])));
+  const inventory = createTokenInventory({
+    dormantAfterMs: config.tokens.dormantAfterMs,
+    initial: loadTokenInventory(config.dataDir, { onCorrupt: (message) => deps.logger.warn({ component: 'token-inventory' }, message) }),
+  });
+  const inventoryPersister = createInventoryPersister({
+    dataDir: config.dataDir,
+    inventory,
+    onError: (error) => deps.logger.error({ component: 'token-inventory', code: (error as NodeJS.ErrnoException).code }, 'cannot save the token inventory'),
+  });
   const sinkDeps = { log: sinkLogger(deps.logger) };
   const audit = createAuditLog(config.audit.sinks.map((sink) => openSink(sink, sinkDeps)), {
     scrub: createLineScrubber(scanner),
-    onEvent: (event) => metrics.recordEvent(event),
+    onEvent: (event) => {
+      metrics.recordEvent(event);
+      // After the request line is written, so each alert follows the event that raised it.
+      for (const signal of inventory.observe(event, clock.wall())) {
+        audit.alert(signal);
+      }
+    },
     chain: { start: chainStart, persist: (position) => writeChainState(config.dataDir, position), now: clock.wall },
   });
   const agents = createUpstreamAgents({ extraCaFiles: config.upstream.ca });
@@ -105,6 +122,8 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
     throw error;
   });
 
+  inventoryPersister.start();
+
   return {
     proxy,
     admin,
@@ -126,6 +145,7 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
       await adminServer.close();
       agents.destroy();
       await audit.close();
+      inventoryPersister.stop(); // after the audit log: every last event has been counted
     },
   };
 }

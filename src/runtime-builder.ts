@@ -49,5 +49,6 @@ export function restartOnlyChanges(running: EgressConfig, next: EgressConfig): s
   if (running.dataDir !== next.dataDir) changed.push('dataDir');
   if (!same(running.audit.sinks, next.audit.sinks)) changed.push('audit.sinks');
   if (!same(running.upstream.ca, next.upstream.ca)) changed.push('upstream.ca');
+  if (running.tokens.dormantAfterMs !== next.tokens.dormantAfterMs) changed.push('tokens.dormantAfterDays');
   return changed;
 }

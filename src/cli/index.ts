@@ -1,5 +1,5 @@
 /**
- * The command line: `start`, `check-config`, `env`, `redact`, `wrap`, `audit verify|fingerprint`. Each command is a small module; this file only
+ * The command line: `start`, `check-config`, `env`, `redact`, `wrap`, `audit verify|fingerprint`, `tokens`. Each command is a small module; this file only
  * declares the surface (commander) and maps results to exit codes.
  */
 import { Command, Option } from 'commander';
@@ -9,6 +9,7 @@ import { runCheckConfig } from './check-config.js';
 import { runEnv } from './env.js';
 import { runRedact } from './redact.js';
 import { runStart } from './start.js';
+import { runTokens } from './tokens.js';
 import { runWrap } from './wrap.js';
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -85,6 +86,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('-c, --config <file>', 'YAML configuration file (for the data dir)')
     .action(async (options: { config?: string }) => {
       process.exitCode = await runAuditFingerprint(options);
+    });
+
+  program
+    .command('tokens')
+    .description("list the token inventory in the data dir: per fingerprint its kind, hint, uses, first/last seen, tools, principals, hosts")
+    .option('-c, --config <file>', 'YAML configuration file (for the data dir)')
+    .option('--json', 'print the full records as a JSON array')
+    .action(async (options: { config?: string; json?: boolean }) => {
+      process.exitCode = await runTokens(options);
     });
 
   await program.parseAsync([...argv]);
