@@ -71,7 +71,7 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
   const metrics = createMetrics({ registry, version: VERSION, tools: [...config.tools.keys()] });
   const scanner = deps.scanner ?? createScanner(loadCatalogue());
   // Recovered before the sinks open: opening a file ends a partial last line, which the header reports.
-  const chainStart = recoverChain(config.dataDir, config.audit.sinks.flatMap((sink) => (sink.type === 'file' ? [sink.path] : [])));
+  const chainStart = recoverChain(config.dataDir, config.audit.sinks.flatMap((sink) => (sink.type === 'file' && sink.format === 'native' ? [sink.path] : [])));
   const inventory = createTokenInventory({
     dormantAfterMs: config.tokens.dormantAfterMs,
     initial: loadTokenInventory(config.dataDir, { onCorrupt: (message) => deps.logger.warn({ component: 'token-inventory' }, message) }),
