@@ -26,7 +26,7 @@ import { ensureDataDir, loadOrCreateHmacKey } from './state/data-dir.js';
 import { createInventoryPersister, loadTokenInventory } from './state/token-inventory-store.js';
 import { createTokenInventory } from './tokens/inventory.js';
 import { createAdminServer } from './telemetry/admin-server.js';
-import { createMetrics } from './telemetry/metrics.js';
+import { createMetrics, policyLabels } from './telemetry/metrics.js';
 import { createFingerprinter, createSecretFingerprinter } from './tokens/fingerprint.js';
 import { VERSION } from './version.js';
 
@@ -52,6 +52,8 @@ export interface RunningEgress {
   reopenAudit(): void;
   /** Applies a new config whole, or throws and keeps the running one. */
   reload(next: EgressConfig): void;
+  /** A reload refused before it reached reload() (the file did not load): counted like any failed reload. */
+  reloadRefused(): void;
   stop(): Promise<void>;
 }
 
@@ -67,8 +69,8 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
   }
   const hmacKey = await loadOrCreateHmacKey(config.dataDir);
   const fingerprint = createFingerprinter(hmacKey);
-  const minter = createLeafMinter({ ca, clock: clock.wall });
-  const metrics = createMetrics({ registry, version: VERSION, tools: [...config.tools.keys()] });
+  const metrics = createMetrics({ registry, version: VERSION, ...policyLabels(config) });
+  const minter = createLeafMinter({ ca, clock: clock.wall, onMint: (seconds) => metrics.recordCertMint(seconds) });
   const scanner = deps.scanner ?? createScanner(loadCatalogue());
   // Recovered before the sinks open: opening a file ends a partial last line, which the header reports.
   const chainStart = recoverChain(config.dataDir, config.audit.sinks.flatMap((sink) => (sink.type === 'file' && sink.format === 'native' ? [sink.path] : [])));
@@ -82,14 +84,22 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
     onError: (error) => deps.logger.error({ component: 'token-inventory', code: (error as NodeJS.ErrnoException).code }, 'cannot save the token inventory'),
   });
   const sinkDeps = { log: sinkLogger(deps.logger) };
-  const audit = createAuditLog(config.audit.sinks.map((sink) => openSink(sink, sinkDeps)), {
-    scrub: createLineScrubber(scanner),
+  const sinks = config.audit.sinks.map((sink) => openSink(sink, sinkDeps));
+  metrics.watchAuditSinks(() => sinks.map((sink) => ({ type: sink.type, status: sink.status() })));
+  const audit = createAuditLog(sinks, {
+    scrub: createLineScrubber(scanner, (kind) => metrics.recordLogRedaction(kind)),
     onEvent: (event) => {
       metrics.recordEvent(event);
       // After the request line is written, so each alert follows the event that raised it.
       for (const signal of inventory.observe(event, clock.wall())) {
         audit.alert(signal);
+        metrics.recordTokenSignal(signal.signal);
       }
+    },
+    onWrite: (sink, accepted) => metrics.recordAuditWrite(sink.type, accepted),
+    onLost: (kind) => {
+      metrics.recordAuditLost(kind);
+      deps.logger.error({ component: 'audit', kind }, 'audit event lost: no sink accepted it (onAuditFailure: open)');
     },
     chain: { start: chainStart, persist: (position) => writeChainState(config.dataDir, position), now: clock.wall },
   });
@@ -111,6 +121,7 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
     observe: (outcome) => audit.observe(outcome),
     clock,
     onTunnelChange: (delta) => metrics.tunnelChanged(delta),
+    onConnectionChange: (delta) => metrics.connectionChanged(delta),
   });
   const adminServer = createAdminServer({
     registry,
@@ -131,12 +142,23 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
     minter,
     flushAudit: () => audit.flush(),
     reopenAudit: () => audit.reopen(),
+    reloadRefused: () => metrics.recordReload('failure'),
     reload(next) {
       const blocked = restartOnlyChanges(runtime.config, next);
-      if (blocked.length > 0) throw new Error(`these settings need a restart: ${blocked.join(', ')}`);
-      const built = buildRuntime(next, services); // throws on a bad policy: the old runtime stays
+      if (blocked.length > 0) {
+        metrics.recordReload('failure');
+        throw new Error(`these settings need a restart: ${blocked.join(', ')}`);
+      }
+      let built: Runtime;
+      try {
+        built = buildRuntime(next, services); // throws on a bad policy: the old runtime stays
+      } catch (error) {
+        metrics.recordReload('failure');
+        throw error;
+      }
       runtime = built;
-      metrics.setTools([...next.tools.keys()]);
+      metrics.setPolicy(policyLabels(next));
+      metrics.recordReload('success');
       deps.logger.info({ tools: next.tools.size, mode: next.mode }, 'configuration reloaded');
     },
     async stop() {

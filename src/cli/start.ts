@@ -124,6 +124,7 @@ function reload(running: RunningEgress, configFile: string | undefined, logger: 
   try {
     running.reload(loadConfigFile(configFile, process.env));
   } catch (error: unknown) {
+    if (error instanceof ConfigError) running.reloadRefused(); // reload() counts its own refusals
     const problems = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : 'unknown';
     logger.error({ problems }, 'reload refused; the running configuration stays');
   }

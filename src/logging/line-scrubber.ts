@@ -7,10 +7,13 @@ import { redactEncoded, type Scanner } from '../scanning/index.js';
 
 export type LineScrubber = (line: string) => string;
 
-export function createLineScrubber(scanner: Scanner): LineScrubber {
+/** `onRedaction` hears each redaction's token kind (telemetry counts redactions in logs by kind). */
+export function createLineScrubber(scanner: Scanner, onRedaction?: (kind: string) => void): LineScrubber {
   return (line) => {
     const input = Buffer.from(line, 'utf8');
     const { output, findings } = redactEncoded(scanner, input, { json: true, percent: true });
-    return findings.length === 0 ? line : output.toString('utf8');
+    if (findings.length === 0) return line;
+    if (onRedaction) for (const finding of findings) onRedaction(finding.kind);
+    return output.toString('utf8');
   };
 }

@@ -25,6 +25,8 @@ export interface ProxyServerDeps {
   readonly observe: OutcomeObserver;
   readonly clock: Clock;
   readonly onTunnelChange?: (delta: 1 | -1) => void;
+  /** Client TCP connections to the proxy port opened (+1) and closed (-1). */
+  readonly onConnectionChange?: (delta: 1 | -1) => void;
 }
 
 export interface ProxyServer {
@@ -41,6 +43,10 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   const outer = http.createServer({ keepAlive: true, requireHostHeader: false });
   const inner = http.createServer({ keepAlive: true, requireHostHeader: false });
   const tracker = trackConnections();
+  outer.on('connection', (socket: Socket) => {
+    deps.onConnectionChange?.(1);
+    socket.once('close', () => deps.onConnectionChange?.(-1));
+  });
   for (const server of [outer, inner]) {
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.headersTimeout = HEADERS_TIMEOUT_MS;

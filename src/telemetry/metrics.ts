@@ -1,105 +1,171 @@
 /**
- * The declared metric catalogue: every metric is created here, up front, on an injected registry, and
- * this module is the only writer. Labels come only from bounded sets (configured tool names, decision
- * actions, reason codes, status classes): never a host outside the policy, a path, a token or free text.
+ * The metric catalogue's one writer. Every metric is declared up front (catalogue.ts) on an injected
+ * registry, and every bounded label combination that makes sense is seeded at zero: a dashboard is never
+ * blank, and rate()/increase() see a series' first increment (a counter that appears at 1 shows no
+ * increase). Labels come only from bounded sets (labels.ts): configured tools and policy hosts, decision
+ * actions, reason codes, status classes, pattern kinds; never a path, a token or free text.
+ *
+ * Not seeded: series keyed by a pattern or credential kind (hundreds of kinds; they appear on first use).
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { AuditEvent } from '../audit/event.js';
+import type { SinkStatus } from '../audit/sinks.js';
+import { TOKEN_SIGNALS, type TokenSignalKind } from '../tokens/signals.js';
+import { declareCatalogue, type Catalogue } from './catalogue.js';
+import { recordEvent, type LabelScope } from './event-metrics.js';
+import {
+  ACTOR_TYPES,
+  ANONYMOUS_DENY_REASONS,
+  AUDIT_LOST_KINDS,
+  AUDIT_WRITE_RESULTS,
+  createHostLabeler,
+  DECISIONS,
+  EXFILTRATION_ACTIONS,
+  kindLabel,
+  NONE,
+  OTHER,
+  RELOAD_RESULTS,
+  sinkTypeLabel,
+  TOOL_DENY_REASONS,
+  UPSTREAM_ERROR_REASONS,
+  usualStatusClass,
+  WOULD_DENY_REASONS,
+  type ReloadResult,
+} from './labels.js';
+import type { PolicyLabels } from './policy-labels.js';
 
-export interface MetricsOptions {
+export type { PolicyLabels } from './policy-labels.js';
+export { policyLabels } from './policy-labels.js';
+
+export interface MetricsOptions extends Partial<Omit<PolicyLabels, 'tools'>> {
   readonly registry: Registry;
   readonly version: string;
   readonly tools: readonly string[];
   readonly collectProcessMetrics?: boolean;
 }
 
+/** What the audit log reports per sink; `type` is the metric label. */
+export interface WatchedSink {
+  readonly type: string;
+  readonly status: SinkStatus;
+}
+
 export interface Metrics {
   recordEvent(event: AuditEvent): void;
+  /** Re-seeds the zero series for a new policy (at start and after each reload) and updates policy_info. */
+  setPolicy(policy: PolicyLabels): void;
   tunnelChanged(delta: 1 | -1): void;
-  /** Re-seeds the zero series for a new tool list after a reload. */
-  setTools(tools: readonly string[]): void;
+  connectionChanged(delta: 1 | -1): void;
+  recordTokenSignal(signal: TokenSignalKind): void;
+  /** A secret the line scrubber replaced in a process log or audit line. */
+  recordLogRedaction(kind: string, count?: number): void;
+  recordAuditWrite(sinkType: string, accepted: boolean): void;
+  recordAuditLost(kind: 'request' | 'alert'): void;
+  /** Spool depth and connectivity are read from `sinks` at every scrape; their types are seeded now. */
+  watchAuditSinks(sinks: () => readonly WatchedSink[]): void;
+  recordCertMint(seconds: number): void;
+  recordReload(result: ReloadResult): void;
 }
-
-// Proxy latencies: sub-millisecond local refusals up to slow upstream calls.
-const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-const ACTIONS = ['allow', 'deny', 'would_deny'] as const;
-const NO_TOOL = '(none)';
 
 export function createMetrics(options: MetricsOptions): Metrics {
-  const registers = [options.registry];
-  const requests = new Counter({
-    name: 'mcp_egress_requests_total',
-    help: 'Requests and refused CONNECTs by tool, final decision and response status class.',
-    labelNames: ['tool', 'decision', 'status_class'] as const,
-    registers,
-  });
-  const duration = new Histogram({
-    name: 'mcp_egress_request_duration_seconds',
-    help: 'Time from request received to response finished, by tool and final decision.',
-    labelNames: ['tool', 'decision'] as const,
-    buckets: DURATION_BUCKETS,
-    registers,
-  });
-  const scrubFindings = new Counter({
-    name: 'mcp_egress_scrub_findings_total',
-    help: 'Secrets found in traffic, by tool, direction (request/response), action (redacted, blocked, would_block) and token kind.',
-    labelNames: ['tool', 'direction', 'action', 'kind'] as const,
-    registers,
-  });
-  const scrubBodies = new Counter({
-    name: 'mcp_egress_scrub_bodies_total',
-    help: 'Bodies by direction and how scrubbing treated them (scanned, binary, undecodable, too_large, off).',
-    labelNames: ['direction', 'handling'] as const,
-    registers,
-  });
-  const tunnels = new Gauge({ name: 'mcp_egress_open_tunnels', help: 'CONNECT tunnels currently open.', registers });
-  const buildInfo = new Gauge({
-    name: 'mcp_egress_build_info',
-    help: 'Always 1; the version label says which build runs.',
-    labelNames: ['version'] as const,
-    registers,
-  });
-  buildInfo.set({ version: options.version }, 1);
-  if (options.collectProcessMetrics !== false) collectDefaultMetrics({ register: options.registry, prefix: 'mcp_egress_' });
-
-  let known = new Set<string>();
-  const seed = (tools: readonly string[]): void => {
-    known = new Set(tools);
-    for (const tool of [...tools, NO_TOOL]) {
-      for (const decision of ACTIONS) {
-        requests.inc({ tool, decision, status_class: '2xx' }, 0);
-        duration.zero({ tool, decision });
-      }
-    }
-  };
-  seed(options.tools);
-
-  // Kinds come from the patterns/ catalogue (a bounded set); locations carry request names and stay out.
-  const recordScrub = (tool: string, scrub: NonNullable<AuditEvent['scrub']>): void => {
-    for (const finding of scrub.findings) {
-      const direction = finding.location.startsWith('response.') ? 'response' : 'request';
-      scrubFindings.inc({ tool, direction, action: finding.action, kind: finding.kind }, finding.count);
-    }
-    if (scrub.request_body !== 'none') scrubBodies.inc({ direction: 'request', handling: scrub.request_body });
-    if (scrub.response_body !== 'none') scrubBodies.inc({ direction: 'response', handling: scrub.response_body });
-  };
+  let watched: (() => readonly WatchedSink[]) | null = null;
+  const catalogue: Catalogue = declareCatalogue(options.registry, () => collectSinks(catalogue, watched));
+  catalogue.buildInfo.set({ version: options.version }, 1);
+  if (options.collectProcessMetrics !== false) collectProcessMetrics(options.registry);
+  seedStatic(catalogue);
+  let policy: PolicyLabels = { tools: options.tools, hosts: options.hosts ?? [], ...optionalInfo(options) };
+  let scope = applyPolicy(catalogue, policy);
 
   return {
-    recordEvent(event) {
-      const tool = event.tool !== null && known.has(event.tool) ? event.tool : NO_TOOL;
-      const decision = event.decision.action;
-      requests.inc({ tool, decision, status_class: statusClass(event.response.status) });
-      duration.observe({ tool, decision }, event.duration_ms.total / 1000);
-      if (event.scrub !== null) recordScrub(tool, event.scrub);
+    recordEvent: (event) => recordEvent(catalogue, scope, event),
+    setPolicy(next) {
+      policy = next;
+      scope = applyPolicy(catalogue, next);
     },
-    tunnelChanged(delta) {
-      tunnels.inc(delta);
+    tunnelChanged: (delta) => catalogue.tunnels.inc(delta),
+    connectionChanged: (delta) => catalogue.connections.inc(delta),
+    recordTokenSignal: (signal) => catalogue.tokenSignals.inc({ signal }),
+    recordLogRedaction: (kind, count = 1) => catalogue.redactions.inc({ kind: kindLabel(kind), location: 'log' }, count),
+    recordAuditWrite: (sinkType, accepted) => catalogue.auditWrites.inc({ sink: sinkTypeLabel(sinkType), result: accepted ? 'accepted' : 'failed' }),
+    recordAuditLost: (kind) => catalogue.auditLost.inc({ kind }),
+    watchAuditSinks(sinks) {
+      watched = sinks;
+      for (const { type } of sinks()) seedSinkType(catalogue, sinkTypeLabel(type));
     },
-    setTools: seed,
+    recordCertMint: (seconds) => catalogue.certMint.observe(seconds),
+    recordReload: (result) => catalogue.reloads.inc({ result }),
   };
 }
 
-function statusClass(status: number | null): string {
-  if (status === null) return 'none';
-  return `${Math.floor(status / 100)}xx`;
+// prom-client's gauges named `*_total` break the naming rule `promtool check metrics` enforces (only
+// counters end in _total); each is the sum of a per-type gauge it also exports, so nothing is lost.
+const MISNAMED_PROCESS_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+function collectProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: 'mcp_egress_' });
+  for (const name of MISNAMED_PROCESS_GAUGES) registry.removeSingleMetric(`mcp_egress_${name}`);
+}
+
+function optionalInfo(options: MetricsOptions): Partial<PolicyLabels> {
+  return {
+    ...(options.mode === undefined ? {} : { mode: options.mode }),
+    ...(options.configHash === undefined ? {} : { configHash: options.configHash }),
+  };
+}
+
+function seedStatic(catalogue: Catalogue): void {
+  for (const signal of TOKEN_SIGNALS) catalogue.tokenSignals.inc({ signal }, 0);
+  for (const kind of AUDIT_LOST_KINDS) catalogue.auditLost.inc({ kind }, 0);
+  for (const result of RELOAD_RESULTS) catalogue.reloads.inc({ result }, 0);
+}
+
+function seedSinkType(catalogue: Catalogue, sink: string): void {
+  for (const result of AUDIT_WRITE_RESULTS) catalogue.auditWrites.inc({ sink, result }, 0);
+  for (const gauge of [catalogue.spooledEvents, catalogue.spooledBytes]) gauge.set({ sink }, 0);
+  catalogue.sinkConnected.set({ sink }, 1);
+}
+
+/** Seeds every series the policy's names make bounded, and returns the scope events are labelled in. */
+function applyPolicy(catalogue: Catalogue, policy: PolicyLabels): LabelScope {
+  const hosts = createHostLabeler(policy.hosts);
+  const tools = [...new Set(policy.tools)];
+  for (const tool of [...tools, NONE]) seedTool(catalogue, tool, [...hosts.labels, OTHER]);
+  for (const tool of tools) {
+    for (const host of hosts.labels) catalogue.upstreamDuration.zero({ tool, host });
+    for (const reason of TOOL_DENY_REASONS) catalogue.denials.inc({ tool, decision: 'deny', reason }, 0);
+    for (const reason of WOULD_DENY_REASONS) catalogue.denials.inc({ tool, decision: 'would_deny', reason }, 0);
+    for (const reason of UPSTREAM_ERROR_REASONS) catalogue.upstreamErrors.inc({ tool, reason }, 0);
+  }
+  for (const reason of ANONYMOUS_DENY_REASONS) catalogue.denials.inc({ tool: NONE, decision: 'deny', reason }, 0);
+  catalogue.policyInfo.reset();
+  catalogue.policyInfo.set({ mode: policy.mode ?? 'unknown', config_hash: policy.configHash ?? 'unknown' }, 1);
+  catalogue.policyTools.set(tools.length);
+  return { tools: new Set(tools), hosts };
+}
+
+function seedTool(catalogue: Catalogue, tool: string, hosts: readonly string[]): void {
+  for (const decision of DECISIONS) {
+    // One status class per decision (the one it usually ends in) keeps the seed small; others appear on use.
+    for (const host of hosts) catalogue.requests.inc({ tool, host, method: 'GET', decision, status_class: usualStatusClass(decision) }, 0);
+    catalogue.duration.zero({ tool, decision });
+  }
+  for (const action of EXFILTRATION_ACTIONS) catalogue.exfiltration.inc({ tool, action }, 0);
+  for (const actorType of ACTOR_TYPES) catalogue.actorRequests.inc({ tool, actor_type: actorType }, 0);
+  catalogue.actorConflicts.inc({ tool }, 0);
+}
+
+/** Scrape time: sums spool depth per sink type; a type is connected only when all its sinks are. */
+function collectSinks(catalogue: Catalogue, watched: (() => readonly WatchedSink[]) | null): void {
+  if (watched === null) return;
+  const byType = new Map<string, { events: number; bytes: number; connected: boolean }>();
+  for (const { type, status } of watched()) {
+    const sink = sinkTypeLabel(type);
+    const entry = byType.get(sink) ?? { events: 0, bytes: 0, connected: true };
+    byType.set(sink, { events: entry.events + status.spooledEvents, bytes: entry.bytes + status.spooledBytes, connected: entry.connected && status.connected });
+  }
+  for (const [sink, entry] of byType) {
+    catalogue.spooledEvents.set({ sink }, entry.events);
+    catalogue.spooledBytes.set({ sink }, entry.bytes);
+    catalogue.sinkConnected.set({ sink }, entry.connected ? 1 : 0);
+  }
 }

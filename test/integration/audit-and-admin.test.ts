@@ -106,17 +106,20 @@ describe('admin server', () => {
     expect((await admin(proxy, '/readyz')).status).toBe(200);
     const before = (await admin(proxy, '/metrics')).body;
     // Every series exists at zero before any traffic, so dashboards are never blank.
-    expect(before).toContain('mcp_egress_requests_total{tool="reader",decision="deny",status_class="2xx"} 0');
+    expect(before).toContain('mcp_egress_requests_total{tool="reader",host="api.example.test",method="GET",decision="deny",status_class="4xx"} 0');
     await curl('https://api.example.test/repos/a/b', { proxy: proxy.url('reader', READER_SECRET), cacert: proxy.caCert });
     await curl('https://api.example.test/nope', { proxy: proxy.url('reader', READER_SECRET), cacert: proxy.caCert });
+    // A host no rule names is never a label value: it is counted as "other" (refused at its CONNECT).
+    await curl('https://other.example.test/x', { proxy: proxy.url('reader', READER_SECRET), cacert: proxy.caCert });
     const metrics = await admin(proxy, '/metrics');
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toContain('mcp_egress_requests_total{tool="reader",decision="allow",status_class="2xx"} 1');
-    expect(metrics.body).toContain('mcp_egress_requests_total{tool="reader",decision="deny",status_class="4xx"} 1');
+    expect(metrics.body).toContain('mcp_egress_requests_total{tool="reader",host="api.example.test",method="GET",decision="allow",status_class="2xx"} 1');
+    expect(metrics.body).toContain('mcp_egress_requests_total{tool="reader",host="api.example.test",method="GET",decision="deny",status_class="4xx"} 1');
+    expect(metrics.body).toContain('mcp_egress_requests_total{tool="reader",host="other",method="CONNECT",decision="deny",status_class="none"} 1');
     expect(metrics.body).toMatch(/mcp_egress_request_duration_seconds_count\{tool="reader",decision="allow"\} 1/);
     expect(metrics.body).toContain('mcp_egress_build_info{version=');
     expect(metrics.body).not.toContain(READER_SECRET);
     expect(metrics.body).not.toContain('/nope');
-    expect(metrics.body).not.toContain('api.example.test');
+    expect(metrics.body).not.toContain('other.example.test');
   });
 });

@@ -28,6 +28,8 @@ export interface LeafMinterOptions {
   readonly validityHours?: number;
   /** Monotonic milliseconds for the mint-duration statistic; defaults to performance.now. */
   readonly monotonicMs?: () => number;
+  /** Each mint's duration in seconds (successful or not): telemetry's histogram. */
+  readonly onMint?: (seconds: number) => void;
 }
 
 export interface LeafMinterStats {
@@ -115,7 +117,9 @@ function createMint(options: LeafMinterOptions, validityHours: number, counters:
       counters.mintFailures += 1;
       throw error;
     } finally {
-      counters.totalMintMs += monotonicMs() - started;
+      const elapsedMs = monotonicMs() - started;
+      counters.totalMintMs += elapsedMs;
+      options.onMint?.(elapsedMs / 1000);
     }
   });
 }
