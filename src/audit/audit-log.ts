@@ -85,7 +85,9 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
     }
     let accepted = false;
     for (const sink of sinks) {
-      const ok = sink.healthy() && sink.write(lines.get(sink.format) ?? native, seq);
+      // Not gated on healthy(): a request let in before a sink filled up still gets its event accepted when
+      // the sink can take it (healthy() keeps headroom); write() itself says when it cannot.
+      const ok = sink.write(lines.get(sink.format) ?? native, seq);
       options.onWrite?.(sink, ok);
       accepted ||= ok;
     }
