@@ -3,7 +3,7 @@
  * Built field by field from the signal (never a spread), so nothing wider can slip in.
  */
 import { randomUUID } from 'node:crypto';
-import type { TokenSignal, TokenSignalKind } from '../tokens/signals.js';
+import type { TokenRecord, TokenSignal, TokenSignalKind } from '../tokens/signals.js';
 import { AUDIT_SCHEMA } from './event.js';
 
 export type AlertSeverity = 'low' | 'medium' | 'high';
@@ -16,24 +16,10 @@ export interface AlertEvent {
   readonly signal: TokenSignalKind;
   readonly severity: AlertSeverity;
   readonly summary: string;
-  readonly token: {
-    readonly fingerprint: string;
-    readonly kind: string;
-    readonly hint: string | null;
-    readonly first_seen: string;
-    readonly last_seen: string;
-    readonly count: number;
-    readonly tools: readonly string[];
-    readonly principals: readonly string[];
-    readonly hosts: readonly string[];
-  };
-  readonly trigger: {
-    readonly event_id: string;
-    readonly tool: string | null;
-    readonly principal: string;
-    readonly actor_type: string;
-    readonly host: string | null;
-  };
+  /** The inventory record after this use (no secret: fingerprint and hint only). */
+  readonly token: TokenRecord;
+  /** The use that raised it. */
+  readonly trigger: TokenSignal['trigger'];
   readonly previous_use: string | null;
 }
 
