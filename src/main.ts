@@ -144,13 +144,10 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
     reopenAudit: () => audit.reopen(),
     reloadRefused: () => metrics.recordReload('failure'),
     reload(next) {
-      const blocked = restartOnlyChanges(runtime.config, next);
-      if (blocked.length > 0) {
-        metrics.recordReload('failure');
-        throw new Error(`these settings need a restart: ${blocked.join(', ')}`);
-      }
       let built: Runtime;
       try {
+        const blocked = restartOnlyChanges(runtime.config, next);
+        if (blocked.length > 0) throw new Error(`these settings need a restart: ${blocked.join(', ')}`);
         built = buildRuntime(next, services); // throws on a bad policy: the old runtime stays
       } catch (error) {
         metrics.recordReload('failure');

@@ -3,7 +3,7 @@
  * Built field by field from the signal (never a spread), so nothing wider can slip in.
  */
 import { randomUUID } from 'node:crypto';
-import type { TokenRecord, TokenSignal, TokenSignalKind } from '../tokens/signals.js';
+import { copyTokenRecord, copyTrigger, type TokenRecord, type TokenSignal, type TokenSignalKind } from '../tokens/signals.js';
 import { AUDIT_SCHEMA } from './event.js';
 
 export type AlertSeverity = 'low' | 'medium' | 'high';
@@ -41,18 +41,8 @@ export function buildAlertEvent(signal: TokenSignal, time: Date, id: () => strin
     signal: signal.signal,
     severity: SEVERITY[signal.signal],
     summary: signal.summary,
-    token: {
-      fingerprint: token.fingerprint,
-      kind: token.kind,
-      hint: token.hint,
-      first_seen: token.first_seen,
-      last_seen: token.last_seen,
-      count: token.count,
-      tools: [...token.tools],
-      principals: [...token.principals],
-      hosts: [...token.hosts],
-    },
-    trigger: { event_id: trigger.event_id, tool: trigger.tool, principal: trigger.principal, actor_type: trigger.actor_type, host: trigger.host },
+    token: copyTokenRecord(token),
+    trigger: copyTrigger(trigger),
     previous_use: signal.previous_use ?? null,
   };
 }

@@ -13,7 +13,7 @@ import type { RecoveredChain } from './chain-state.js';
 import { AUDIT_SCHEMA, buildAuditEvent, type AuditEvent } from './event.js';
 import type { TokenSignal } from '../tokens/signals.js';
 import { buildAlertEvent } from './alert-event.js';
-import { formatRecord, type AuditRecord, type ForeignFormat, type LifecycleBody } from './formats/index.js';
+import { formatRecord, type AuditRecord, type ChainRef, type ForeignFormat, type LifecycleBody } from './formats/index.js';
 import type { AuditSink } from './sinks.js';
 import { VERSION } from '../version.js';
 
@@ -76,29 +76,25 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
     const prev = chain.position();
     const native = chain.append(body);
     const seq = prev.seq + 1;
-    const lines = new Map<string, string>([['native', native]]);
-    if (foreign.length > 0) {
-      const built = record();
-      for (const format of foreign) {
-        lines.set(format, `${scrub(JSON.stringify(formatRecord(format, built, { seq, prev_hash: prev.hash }, formatContext)))}\n`);
-      }
-    }
+    const foreignLines = foreign.length === 0 ? null : formatForeign(record(), { seq, prev_hash: prev.hash });
     let accepted = false;
     for (const sink of sinks) {
       // Not gated on healthy(): a request let in before a sink filled up still gets its event accepted when
       // the sink can take it (healthy() keeps headroom); write() itself says when it cannot.
-      const ok = sink.write(lines.get(sink.format) ?? native, seq);
+      const ok = sink.write(foreignLines?.get(sink.format) ?? native, seq);
       options.onWrite?.(sink, ok);
       accepted ||= ok;
     }
     return accepted;
   };
-  const emitLifecycle = (body: string): void => {
-    emit(body, () => ({ kind: 'lifecycle', body: JSON.parse(body) as LifecycleBody }));
+  const formatForeign = (record: AuditRecord, link: ChainRef): Map<string, string> =>
+    new Map(foreign.map((format) => [format, `${scrub(JSON.stringify(formatRecord(format, record, link, formatContext)))}\n`]));
+  const emitLifecycle = (body: LifecycleBody): void => {
+    emit(JSON.stringify(body), () => ({ kind: 'lifecycle', body }));
   };
   const checkpoint = (reason: 'count' | 'interval' | 'shutdown'): void => {
     const { seq, hash } = chain.position();
-    emitLifecycle(JSON.stringify({ schema: AUDIT_SCHEMA, kind: 'checkpoint', time: now().toISOString(), reason, checkpoint: { seq, hash, events: sinceCheckpoint } }));
+    emitLifecycle({ schema: AUDIT_SCHEMA, kind: 'checkpoint', time: now().toISOString(), reason, checkpoint: { seq, hash, events: sinceCheckpoint } });
     sinceCheckpoint = 0;
   };
   const persist = (): void => {
@@ -116,10 +112,10 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
   const startFile = (reason: 'start' | 'rotation' | 'reopen'): void => {
     emitLifecycle(headerBody(start, now(), reason, chain.position()));
   };
+  // Asked before every event: no allocation unless a file is due.
   const rotateIfDue = (): void => {
-    const due = sinks.filter((sink) => sink.rotationDue?.() === true);
-    if (due.length === 0) return;
-    for (const sink of due) sink.reopen?.(true);
+    if (!sinks.some((sink) => sink.rotationDue?.() === true)) return;
+    for (const sink of sinks) if (sink.rotationDue?.() === true) sink.reopen?.(true);
     startFile('rotation');
   };
   startFile('start');
@@ -177,9 +173,9 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
  * The first line of every file: who writes, since when, and where the chain continues from. At start
  * that is the recovered position; after a rotation or reopen, the last line of the previous file.
  */
-function headerBody(start: RecoveredChain, time: Date, reason: 'start' | 'rotation' | 'reopen', current: ChainPosition): string {
+function headerBody(start: RecoveredChain, time: Date, reason: 'start' | 'rotation' | 'reopen', current: ChainPosition): LifecycleBody {
   const atStart = reason === 'start';
-  return JSON.stringify({
+  return {
     schema: AUDIT_SCHEMA,
     kind: 'header',
     time: time.toISOString(),
@@ -191,5 +187,5 @@ function headerBody(start: RecoveredChain, time: Date, reason: 'start' | 'rotati
     // The state file said the chain had gone further than any file shows: lines hashed, never written.
     state_seq: atStart ? start.stateSeq : null,
     partial_tails: atStart ? start.partialTails : [],
-  });
+  };
 }

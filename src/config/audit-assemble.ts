@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { KeyPath } from './errors.js';
-import { checkCaFiles, readToolSecret, type Environment, type ReportIssue } from './environment.js';
+import { checkCaFiles, readSecret, type Environment, type ReportIssue, type SecretKind } from './environment.js';
 import { AuditSinkFileSchema, type AuditSinkFile } from './audit-schema.js';
-import type { AuditSinkConfig, HostPort, SpoolConfig } from './types.js';
-import { DEFAULTS } from './default.js';
+import type { AuditSinkConfig, FileSinkConfig, HostPort, HttpSinkConfig, SpoolConfig, StdoutSinkConfig, SyslogSinkConfig } from './types.js';
+import { DEFAULTS, MIN_SECRET_LENGTH } from './default.js';
 
 export interface AuditAssembleContext {
   readonly baseDir: string;
@@ -85,7 +85,7 @@ function sinkConfig(sink: AuditSinkFile, index: number, context: BuildContext): 
         facility: sink.facility,
         appName: sink.appName,
         format: sink.format,
-        spool: spoolConfig(`syslog:${sink.transport}:${address.host}:${address.port}`, sink.spool.maxBytes, context.dataDir),
+        spool: spoolConfig(sinkIdentity({ type: 'syslog', transport: sink.transport, address }), sink.spool.maxBytes, context.dataDir),
       };
     }
     case 'http':
@@ -99,23 +99,20 @@ function sinkConfig(sink: AuditSinkFile, index: number, context: BuildContext): 
         batchSize: sink.batchSize,
         flushIntervalMs: sink.flushIntervalMs,
         format: sink.format,
-        spool: spoolConfig(`http:${sink.url}`, sink.spool.maxBytes, context.dataDir),
+        spool: spoolConfig(sinkIdentity({ type: 'http', url: sink.url }), sink.spool.maxBytes, context.dataDir),
       };
   }
 }
 
-function readHecToken(sink: { readonly tokenEnv?: string | undefined; readonly tokenFile?: string | undefined }, at: KeyPath, context: AuditAssembleContext): string | undefined {
-  const source = sink.tokenEnv === undefined ? { secretFile: sink.tokenFile ?? '' } : { secretEnv: sink.tokenEnv };
-  return readToolSecret(source, at, context.baseDir, context.env, renameSecretKeys(context.report));
-}
+const HEC_TOKEN: SecretKind = {
+  envKey: 'tokenEnv',
+  fileKey: 'tokenFile',
+  noun: 'token',
+  shortReason: `an HEC token is at least ${MIN_SECRET_LENGTH} characters`,
+};
 
-/** readToolSecret names the keys secretEnv/secretFile; an HEC sink calls them tokenEnv/tokenFile. */
-function renameSecretKeys(report: ReportIssue): ReportIssue {
-  return (segments, message) =>
-    report(
-      segments.map((segment) => (segment === 'secretEnv' ? 'tokenEnv' : segment === 'secretFile' ? 'tokenFile' : segment)),
-      message.replace(/the secret in/g, 'the token in').replace(/; at least .*$/s, '; an HEC token is at least 16 characters'),
-    );
+function readHecToken(sink: { readonly tokenEnv?: string | undefined; readonly tokenFile?: string | undefined }, at: KeyPath, context: AuditAssembleContext): string | undefined {
+  return readSecret({ env: sink.tokenEnv, file: sink.tokenFile }, HEC_TOKEN, { at, ...context });
 }
 
 function caFiles(ca: string | readonly string[] | undefined, at: KeyPath, context: AuditAssembleContext): string[] {
@@ -124,7 +121,14 @@ function caFiles(ca: string | readonly string[] | undefined, at: KeyPath, contex
   return checkCaFiles(list, (index) => (typeof ca === 'string' ? at : [...at, index]), context.baseDir, context.report);
 }
 
-export function sinkIdentity(sink: AuditSinkConfig): string {
+/** What a sink sends to: two sinks with one identity are one sink twice; a spool is named after it. */
+type SinkTarget =
+  | Pick<FileSinkConfig, 'type' | 'path'>
+  | Pick<StdoutSinkConfig, 'type'>
+  | Pick<SyslogSinkConfig, 'type' | 'transport' | 'address'>
+  | Pick<HttpSinkConfig, 'type' | 'url'>;
+
+function sinkIdentity(sink: SinkTarget): string {
   switch (sink.type) {
     case 'file':
       return `file:${sink.path}`;

@@ -4,14 +4,8 @@
  * of the schema (schema.ts): a misspelt key fails instead of silently falling back.
  */
 import { z } from 'zod';
+import { ENV_NAME, strictObject } from './schema-parts.js';
 import { DEFAULTS, MAX_DURATION_MS, MIN_SECRET_LENGTH } from './default.js';
-
-function strictObject<S extends z.core.$ZodShape>(shape: S) {
-  const expected = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key; expected one of: ${expected}` : undefined),
-  });
-}
 
 const MIB = 1024 * 1024;
 
@@ -40,8 +34,6 @@ const CaSchema = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .optional()
   .meta({ description: 'Extra CA bundle(s) for the receiver, added to the system roots (verification is always on).' });
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const FileSinkSchema = strictObject({
   type: z.literal('file'),

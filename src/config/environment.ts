@@ -19,6 +19,17 @@ const SHORT_SECRET_REASON =
   `at least ${MIN_SECRET_LENGTH} characters are required: it is a password checked only by a constant-time ` +
   'compare, with no lockout or rate limit, so length is what stops guessing (e.g. `openssl rand -hex 24`)';
 
+/** Which keys name a secret's source, and what to say when it is too short. */
+export interface SecretKind {
+  readonly envKey: string;
+  readonly fileKey: string;
+  /** "secret" or "token": in "the <noun> in file X is too short". */
+  readonly noun: string;
+  readonly shortReason: string;
+}
+
+const TOOL_SECRET: SecretKind = { envKey: 'secretEnv', fileKey: 'secretFile', noun: 'secret', shortReason: SHORT_SECRET_REASON };
+
 /** The tool's proxy password, or undefined after reporting why it is unusable. */
 export function readToolSecret(
   tool: SecretSource,
@@ -27,17 +38,33 @@ export function readToolSecret(
   env: Environment,
   report: ReportIssue,
 ): string | undefined {
-  if (tool.secretEnv !== undefined) return secretFromEnv(tool.secretEnv, [...at, 'secretEnv'], env, report);
-  if (tool.secretFile !== undefined) return secretFromFile(resolve(baseDir, tool.secretFile), [...at, 'secretFile'], report);
+  return readSecret({ env: tool.secretEnv, file: tool.secretFile }, TOOL_SECRET, { at, baseDir, env, report });
+}
+
+export interface SecretContext {
+  readonly at: KeyPath;
+  readonly baseDir: string;
+  readonly env: Environment;
+  readonly report: ReportIssue;
+}
+
+/** A secret from an environment variable or a file (mode 0600), at least MIN_SECRET_LENGTH characters. */
+export function readSecret(
+  source: { readonly env?: string | undefined; readonly file?: string | undefined },
+  kind: SecretKind,
+  { at, baseDir, env, report }: SecretContext,
+): string | undefined {
+  if (source.env !== undefined) return secretFromEnv(source.env, [...at, kind.envKey], env, kind, report);
+  if (source.file !== undefined) return secretFromFile(resolve(baseDir, source.file), [...at, kind.fileKey], kind, report);
   return undefined;
 }
 
-function secretFromEnv(name: string, at: KeyPath, env: Environment, report: ReportIssue): string | undefined {
+function secretFromEnv(name: string, at: KeyPath, env: Environment, kind: SecretKind, report: ReportIssue): string | undefined {
   const value = env[name];
   if (value === undefined) return void report(at, `environment variable ${name} is not set`);
   if (value === '') return void report(at, `environment variable ${name} is empty`);
   if (value.length < MIN_SECRET_LENGTH) {
-    return void report(at, `the secret in environment variable ${name} is too short; ${SHORT_SECRET_REASON}`);
+    return void report(at, `the ${kind.noun} in environment variable ${name} is too short; ${kind.shortReason}`);
   }
   return value;
 }
@@ -47,7 +74,7 @@ const MAX_SECRET_FILE_BYTES = 4096;
 // Bundles such as the Mozilla roots are ~220 KB.
 const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
 
-function secretFromFile(file: string, at: KeyPath, report: ReportIssue): string | undefined {
+function secretFromFile(file: string, at: KeyPath, kind: SecretKind, report: ReportIssue): string | undefined {
   const read = readSmallRegularFile(file, 'secret file', MAX_SECRET_FILE_BYTES);
   if (!read.ok) return void report(at, read.problem);
   // A readable secret file lets any local user impersonate the tool; refuse rather than warn.
@@ -62,7 +89,7 @@ function secretFromFile(file: string, at: KeyPath, report: ReportIssue): string 
   const secret = withoutTrailingNewlines(read.text);
   if (secret === '') return void report(at, `secret file ${file} is empty`);
   if (secret.length < MIN_SECRET_LENGTH) {
-    return void report(at, `the secret in file ${file} is too short; ${SHORT_SECRET_REASON}`);
+    return void report(at, `the ${kind.noun} in file ${file} is too short; ${kind.shortReason}`);
   }
   return secret;
 }

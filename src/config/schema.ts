@@ -7,18 +7,12 @@
  * defaults are applied when the whole object is absent.
  */
 import { z } from 'zod';
+import { ENV_NAME, strictObject } from './schema-parts.js';
 import { hostPatternProblem, methodProblem, pathGlobProblem } from '../policy/index.js';
 import type { HostPort } from './types.js';
 import { parseAuthorityKey, parseDialTarget, parseListenAddress, type Parsed } from './address.js';
 import { AuditSchema, TokensSchema } from './audit-schema.js';
 import { DEFAULTS, MAX_DURATION_MS, MAX_SCAN_BODY_BYTES, MIN_SECRET_LENGTH, TOOL_NAME_PATTERN } from './default.js';
-
-function strictObject<S extends z.core.$ZodShape>(shape: S) {
-  const expected = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key; expected one of: ${expected}` : undefined),
-  });
-}
 
 /** A string checked by one of the policy module's validators, which return a problem sentence or null. */
 function checkedString(problemOf: (value: string) => string | null) {
@@ -163,8 +157,6 @@ const ActorSchema = strictObject({
   principal: PrincipalSchema.optional(),
   type: z.enum(['human', 'automation', 'unknown']).default('unknown'),
 });
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const secretSourceShape = {
   secretEnv: z

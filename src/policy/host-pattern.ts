@@ -48,7 +48,11 @@ export function hostMismatch(pattern: HostPattern, host: string, isIp: 4 | 6 | 0
   if (pattern.kind === 'exact') {
     return pattern.host === host ? null : `host ${host} is not ${describeHostPattern(pattern)}`;
   }
-  const isBelowSuffix = host.length > pattern.suffix.length + 1 && host.endsWith(`.${pattern.suffix}`);
-  if (isIp === 0 && isBelowSuffix) return null;
+  if (isIp === 0 && isBelowSuffix(host, pattern.suffix)) return null;
   return `host ${host} is not below ${pattern.suffix}`;
+}
+
+/** `a.example.test` is below `example.test`; `example.test` itself is not. */
+export function isBelowSuffix(host: string, suffix: string): boolean {
+  return host.length > suffix.length + 1 && host.endsWith(`.${suffix}`);
 }

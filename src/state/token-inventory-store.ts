@@ -9,7 +9,7 @@ import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { TokenInventory } from '../tokens/inventory.js';
-import type { TokenRecord } from '../tokens/signals.js';
+import { copyTokenRecord, type TokenRecord } from '../tokens/signals.js';
 import { replaceFileAtomicSync } from './atomic-file.js';
 import { isErrnoCode } from './private-file.js';
 
@@ -106,24 +106,9 @@ function compactTime(time: Date): string {
 
 export function writeTokenInventory(dataDir: string, records: readonly TokenRecord[]): void {
   // One record per line: compact (tens of thousands of records) yet readable and greppable.
-  const lines = records.map((record) => JSON.stringify(recordPart(record)));
+  const lines = records.map((record) => JSON.stringify(copyTokenRecord(record)));
   const body = `{"schema":${JSON.stringify(TOKENS_SCHEMA)},"tokens":[${lines.length === 0 ? '' : `\n${lines.join(',\n')}\n`}]}\n`;
   replaceFileAtomicSync(join(dataDir, TOKENS_FILE), body, OWNER_ONLY_FILE);
-}
-
-// Field by field: a record is typed, but a wider object is assignable to it and must not reach the disk.
-function recordPart(record: TokenRecord): TokenRecord {
-  return {
-    fingerprint: record.fingerprint,
-    kind: record.kind,
-    hint: record.hint,
-    first_seen: record.first_seen,
-    last_seen: record.last_seen,
-    count: record.count,
-    tools: [...record.tools],
-    principals: [...record.principals],
-    hosts: [...record.hosts],
-  };
 }
 
 export interface InventoryPersisterOptions {

@@ -5,7 +5,7 @@
  * number of series bounded and keeps names a tool makes up (a host, a header) out of the metrics.
  */
 import { ERROR_CATALOGUE, isReasonCode } from '../errors/catalogue.js';
-import { describeHostPattern, parseHostPattern, type HostPattern } from '../policy/host-pattern.js';
+import { describeHostPattern, isBelowSuffix, parseHostPattern, type HostPattern } from '../policy/host-pattern.js';
 import { POLICY_REASONS, type PolicyReason } from '../policy/types.js';
 
 export const OTHER = 'other';
@@ -110,7 +110,7 @@ export function createHostLabeler(patterns: readonly string[]): HostLabeler {
       if (host === null) return NONE;
       const named = exact.get(host);
       if (named !== undefined) return named;
-      const below = suffixes.find((entry) => host.length > entry.suffix.length + 1 && host.endsWith(`.${entry.suffix}`));
+      const below = suffixes.find((entry) => isBelowSuffix(host, entry.suffix));
       return below?.label ?? OTHER;
     },
   };

@@ -39,3 +39,23 @@ export interface TokenSignal {
   /** One sentence for humans, built from the fields above (names and counts, never a value). */
   readonly summary: string;
 }
+
+// Field by field, never a spread: a record is typed, but a wider object is assignable to it, and its
+// extra fields must not reach an audit line or the inventory file.
+export function copyTokenRecord(record: TokenRecord): TokenRecord {
+  return {
+    fingerprint: record.fingerprint,
+    kind: record.kind,
+    hint: record.hint,
+    first_seen: record.first_seen,
+    last_seen: record.last_seen,
+    count: record.count,
+    tools: [...record.tools],
+    principals: [...record.principals],
+    hosts: [...record.hosts],
+  };
+}
+
+export function copyTrigger(trigger: TokenSignal['trigger']): TokenSignal['trigger'] {
+  return { event_id: trigger.event_id, tool: trigger.tool, principal: trigger.principal, actor_type: trigger.actor_type, host: trigger.host };
+}

@@ -5,6 +5,7 @@
  */
 import type { AlertEvent } from '../alert-event.js';
 import type { AuditCredential, AuditEvent } from '../event.js';
+import { copyTokenRecord, copyTrigger } from '../../tokens/signals.js';
 import type { ChainRef, FormatContext, LifecycleBody } from './index.js';
 
 export const PRODUCT_NAME = 'mcp-egress';
@@ -100,17 +101,7 @@ export function requestExtras(event: AuditEvent, chain: ChainRef): Json {
 }
 
 export function tokenOf(token: AlertEvent['token']): Json {
-  return compact({
-    fingerprint: token.fingerprint,
-    kind: token.kind,
-    hint: token.hint,
-    first_seen: token.first_seen,
-    last_seen: token.last_seen,
-    count: token.count,
-    tools: [...token.tools],
-    principals: [...token.principals],
-    hosts: [...token.hosts],
-  });
+  return compact({ ...copyTokenRecord(token) });
 }
 
 export function alertExtras(alert: AlertEvent, chain: ChainRef): Json {
@@ -122,7 +113,7 @@ export function alertExtras(alert: AlertEvent, chain: ChainRef): Json {
     signal: alert.signal,
     severity: alert.severity,
     token: tokenOf(alert.token),
-    trigger: { event_id: trigger.event_id, tool: trigger.tool, principal: trigger.principal, actor_type: trigger.actor_type, host: trigger.host },
+    trigger: copyTrigger(trigger),
     previous_use: alert.previous_use,
   });
 }

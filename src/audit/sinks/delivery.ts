@@ -5,9 +5,9 @@
  * sends from the head of the spool and acknowledges what the receiver has (RELP: `rsp 200`; TCP/TLS: the
  * kernel took the bytes); what it did not acknowledge is still at the head for the next session.
  */
-import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, rootCertificates } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
+import { createTrustContext } from '../../tls/trust-context.js';
 import type { SinkLog } from '../sinks.js';
 import type { Spool } from '../spool.js';
 
@@ -72,13 +72,13 @@ export interface ConnectTarget {
 }
 
 export function createConnector(target: ConnectTarget, timeoutMs = 5000): () => Promise<Socket> {
-  const ca = target.tls ? [...rootCertificates, ...target.ca.map((path) => readFileSync(path, 'utf8'))] : [];
+  const secureContext = target.tls ? createTrustContext(target.ca) : undefined;
   // SNI carries names only; for an IP literal the certificate is checked against the address itself.
   const servername = target.serverName ?? (isIP(target.host) === 0 ? target.host : undefined);
   return () =>
     new Promise((resolve, reject) => {
       const socket = target.tls
-        ? tlsConnect({ host: target.host, port: target.port, ca, rejectUnauthorized: true, ...(servername === undefined ? {} : { servername }) })
+        ? tlsConnect({ host: target.host, port: target.port, secureContext, rejectUnauthorized: true, ...(servername === undefined ? {} : { servername }) })
         : netConnect({ host: target.host, port: target.port });
       const fail = (error: Error): void => {
         socket.destroy();

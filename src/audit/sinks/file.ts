@@ -56,7 +56,6 @@ export interface FileSink extends AuditSink {
   syncStats(): FileSyncStats;
 }
 
-
 /** Longest same-millisecond run of rotations before giving up on a unique name (cannot happen at ≥1 MiB). */
 const MAX_NAME_BUMPS = 1000;
 

@@ -13,11 +13,10 @@
  * again without a restart, while the spool keeps every event. The token goes only into the Authorization
  * header: never into a log field, an error message or the sink's name; URL credentials are dropped.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { AuditFormat, HttpSinkConfig } from '../../config/types.js';
+import { createTrustContext } from '../../tls/trust-context.js';
 import type { AuditSink, SinkDeps, SinkStatus } from '../sinks.js';
 import { openSpool, type Spool, type SpoolEntry, type SpoolOptions } from '../spool.js';
 
@@ -44,7 +43,7 @@ export function openHecSink(config: HttpSinkConfig, deps: SinkDeps, options: Hec
   endpoint.password = '';
   const name = `http:${endpoint.origin}${endpoint.pathname}`;
   // CA files are read now: an unreadable bundle fails start-up instead of every delivery.
-  const dispatcher = new Agent({ connect: { ca: [...rootCertificates, ...config.ca.map((file) => readFileSync(file, 'utf8'))], rejectUnauthorized: true } });
+  const dispatcher = new Agent({ connect: { secureContext: createTrustContext(config.ca), rejectUnauthorized: true } });
   const spool = openSpool(config.spool, { log: deps.log, ...options.spool });
   const sender = new HecSender({ config, deps, options, endpoint: endpoint.href, name, dispatcher, spool });
   return {
