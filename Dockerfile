@@ -78,6 +78,8 @@ EXPOSE 8080 9090
 
 # No curl in the slim image: node itself asks the admin port. Set the URL when the admin port moves.
 ENV MCP_EGRESS_HEALTHCHECK_URL=http://127.0.0.1:9090/healthz
+# glibc allocator settings as in bin/mcp-egress.js: fewer arenas, freed memory returned sooner.
+ENV MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=65536
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "require('node:http').get(process.env.MCP_EGRESS_HEALTHCHECK_URL, { timeout: 4000 }, (res) => process.exit(res.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1)).on('timeout', () => process.exit(1))"]
 

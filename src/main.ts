@@ -21,6 +21,7 @@ import type { Clock } from './proxy/context-factory.js';
 import { createForwarder } from './proxy/forwarder.js';
 import { createProxyServer } from './proxy/server.js';
 import { createUpstreamAgents } from './proxy/upstream-agents.js';
+import { createUpstreamPools } from './proxy/upstream-pools.js';
 import { buildRuntime, restartOnlyChanges } from './runtime-builder.js';
 import { ensureDataDir, loadOrCreateHmacKey } from './state/data-dir.js';
 import { createInventoryPersister, loadTokenInventory } from './state/token-inventory-store.js';
@@ -105,8 +106,10 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
   });
   const agents = createUpstreamAgents({ extraCaFiles: config.upstream.ca });
   let runtime: Runtime;
+  const pools = createUpstreamPools({ extraCaFiles: config.upstream.ca, connectTimeoutMs: () => runtime.config.upstream.connectTimeoutMs });
   const forwarder = createForwarder({
     agents,
+    pools,
     connectTimeoutMs: () => runtime.config.upstream.connectTimeoutMs,
     responseTimeoutMs: () => runtime.config.upstream.responseTimeoutMs,
     now: clock.mono,
@@ -163,6 +166,7 @@ export async function startEgress(config: EgressConfig, deps: StartDeps): Promis
       await proxyServer.close(runtime.config.shutdownGraceMs);
       await adminServer.close();
       agents.destroy();
+      await pools.close();
       await audit.close();
       inventoryPersister.stop(); // after the audit log: every last event has been counted
     },

@@ -133,26 +133,33 @@ interface ProxyStart {
   readonly logName: string;
 }
 
-/** The node flags of the shipped entry point (its `#!/usr/bin/env -S node …` line): measure what users run. */
-function entryPointNodeFlags(repoRoot: string): string[] {
+/**
+ * The node flags and environment of the shipped entry point (its `#!/usr/bin/env -S VAR=value … node …`
+ * line): measure what users run.
+ */
+function entryPointLaunch(repoRoot: string): { flags: string[]; env: Record<string, string> } {
   const shebang = readFileSync(join(repoRoot, 'bin', 'mcp-egress.js'), 'utf8').split('\n')[0] ?? '';
   const words = shebang.split(/\s+/);
   const node = words.indexOf('node');
-  return node < 0 ? [] : words.slice(node + 1).filter((word) => word.startsWith('--'));
+  if (node < 0) return { flags: [], env: {} };
+  const assignments = words.slice(0, node).filter((word) => /^[A-Z_][A-Z0-9_]*=/.test(word));
+  const env = Object.fromEntries(assignments.map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
+  return { flags: words.slice(node + 1).filter((word) => word.startsWith('--')), env };
 }
 
 function startProxy(options: HarnessOptions, start: ProxyStart): Promise<StartedProcess> {
+  const launch = entryPointLaunch(options.repoRoot);
   return startProcess({
     name: 'proxy',
     command: process.execPath,
     args: [
-      ...entryPointNodeFlags(options.repoRoot),
+      ...launch.flags,
       ...options.proxyNodeArgs,
       join(options.repoRoot, 'bin', 'mcp-egress.js'), 'start', '-c', start.configPath,
       '--ca-cert', start.certs.mitmCaPath, '--ca-key', start.certs.mitmKeyPath,
     ],
     cwd: start.dir,
-    env: { ...process.env, [SECRET_ENV]: start.secret },
+    env: { ...process.env, ...launch.env, [SECRET_ENV]: start.secret },
     logPath: join(start.dir, start.logName),
     readyPattern: PROXY_READY,
     timeoutMs: START_TIMEOUT_MS,

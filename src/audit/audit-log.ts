@@ -11,9 +11,11 @@ import type { Outcome } from '../pipeline/context.js';
 import { createChain, GENESIS, type ChainPosition } from './chain.js';
 import type { RecoveredChain } from './chain-state.js';
 import { AUDIT_SCHEMA, buildAuditEvent, type AuditEvent } from './event.js';
+import { auditEventJson } from './event-json.js';
 import type { TokenSignal } from '../tokens/signals.js';
 import { buildAlertEvent } from './alert-event.js';
 import { formatRecord, type AuditRecord, type ChainRef, type ForeignFormat, type LifecycleBody } from './formats/index.js';
+import { createNativeLineWriter, takesUtf8, utf8ScrubOf, type NativeLine, type Utf8Scrub } from './native-line.js';
 import type { AuditSink } from './sinks.js';
 import { VERSION } from '../version.js';
 
@@ -42,9 +44,18 @@ export interface AuditChainOptions {
   readonly now?: () => Date;
 }
 
+/**
+ * Scrubs a serialized line with the secret scanner. `utf8`, when present, is the same scrub on the line's
+ * UTF-8 bytes (createLineScrubber has it): native lines are encoded once and scanned as bytes.
+ */
+export interface AuditScrub {
+  (line: string): string;
+  readonly utf8?: Utf8Scrub;
+}
+
 export interface AuditLogOptions {
   /** Scrubs the serialized line with the secret scanner: no secret reaches a sink, whatever field held it. */
-  readonly scrub: (line: string) => string;
+  readonly scrub: AuditScrub;
   readonly onEvent?: (event: AuditEvent) => void;
   /** Every line handed to a sink, and whether the sink accepted it (telemetry counts both). */
   readonly onWrite?: (sink: AuditSink, accepted: boolean) => void;
@@ -71,17 +82,25 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
 
   const foreign = [...new Set(sinks.map((sink) => sink.format).filter((format): format is ForeignFormat => format !== 'native'))];
   const formatContext = { productVersion: VERSION, hostname: hostname() };
-  // One chain link per record; each sink gets the record in its own format, with the same seq.
-  const emit = (body: string, record: () => AuditRecord): boolean => {
+  const lines = createNativeLineWriter(chain, scrub.utf8 ?? utf8ScrubOf(scrub));
+  // A sink that takes bytes (the file sink) gets the native line as encoded; any other gets its text.
+  const writeNative = sinks.map((sink): ((line: NativeLine, seq: number) => boolean) =>
+    takesUtf8(sink) ? (line, seq) => sink.writeUtf8(line.bytes, seq) : (line, seq) => sink.write(line.text(), seq),
+  );
+  // One chain link per record; each sink gets the record in its own format, with the same seq. The body
+  // is scrubbed here (`scrubbed`), lifecycle lines are not: they hold nothing from traffic.
+  const emit = (body: string, scrubbed: boolean, record: () => AuditRecord): boolean => {
     const prev = chain.position();
-    const native = chain.append(body);
+    const native = lines.append(body, scrubbed);
     const seq = prev.seq + 1;
     const foreignLines = foreign.length === 0 ? null : formatForeign(record(), { seq, prev_hash: prev.hash });
     let accepted = false;
-    for (const sink of sinks) {
+    for (let index = 0; index < sinks.length; index++) {
+      const sink = sinks[index]!;
+      const foreignLine = foreignLines?.get(sink.format);
       // Not gated on healthy(): a request let in before a sink filled up still gets its event accepted when
       // the sink can take it (healthy() keeps headroom); write() itself says when it cannot.
-      const ok = sink.write(foreignLines?.get(sink.format) ?? native, seq);
+      const ok = foreignLine === undefined ? writeNative[index]!(native, seq) : sink.write(foreignLine, seq);
       options.onWrite?.(sink, ok);
       accepted ||= ok;
     }
@@ -90,7 +109,7 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
   const formatForeign = (record: AuditRecord, link: ChainRef): Map<string, string> =>
     new Map(foreign.map((format) => [format, `${scrub(JSON.stringify(formatRecord(format, record, link, formatContext)))}\n`]));
   const emitLifecycle = (body: LifecycleBody): void => {
-    emit(JSON.stringify(body), () => ({ kind: 'lifecycle', body }));
+    emit(JSON.stringify(body), false, () => ({ kind: 'lifecycle', body }));
   };
   const checkpoint = (reason: 'count' | 'interval' | 'shutdown'): void => {
     const { seq, hash } = chain.position();
@@ -131,7 +150,7 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
       if (closed) return;
       const event = buildAuditEvent(outcome);
       rotateIfDue();
-      if (!emit(scrub(JSON.stringify(event)), () => ({ kind: 'request', event }))) options.onLost?.('request');
+      if (!emit(auditEventJson(event), true, () => ({ kind: 'request', event }))) options.onLost?.('request');
       sinceCheckpoint += 1;
       if (sinceCheckpoint >= checkpointEvery) checkpoint('count');
       onEvent?.(event);
@@ -140,7 +159,7 @@ export function createAuditLog(sinks: readonly AuditSink[], options: AuditLogOpt
       if (closed) return;
       const event = buildAlertEvent(signal, now());
       rotateIfDue();
-      if (!emit(scrub(JSON.stringify(event)), () => ({ kind: 'alert', event }))) options.onLost?.('alert');
+      if (!emit(JSON.stringify(event), true, () => ({ kind: 'alert', event }))) options.onLost?.('alert');
     },
     reopen() {
       if (closed) return;

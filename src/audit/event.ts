@@ -4,10 +4,11 @@
  * fields are only ever added; a rename or removal bumps the schema. README documents every field.
  */
 import type { Destination, Identity, Outcome, RequestContext, ScrubRecord } from '../pipeline/context.js';
-import { attribute, type Evidence } from '../tokens/attribution.js';
+import { attribute, type Attribution, type Evidence } from '../tokens/attribution.js';
 import type { CredentialSeen } from '../tokens/credential-detect.js';
 import type { JwtClaims } from '../tokens/jwt-claims.js';
 import { redactQuery } from '../tokens/query.js';
+import { isoTime } from './iso-time.js';
 
 export const AUDIT_SCHEMA = 'mcp-egress.audit/1';
 
@@ -78,10 +79,13 @@ export interface AuditCredential {
 export function buildAuditEvent(outcome: Outcome): AuditEvent {
   const ctx = outcome.context;
   const identity = ctx.identity;
+  const response = ctx.response;
+  const refusal = ctx.refusal;
+  // One literal in the documented key order: every event has the same shape (and the same hidden class).
   return {
     schema: AUDIT_SCHEMA,
     event_id: ctx.requestId,
-    time: ctx.timings.startedAt.toISOString(),
+    time: isoTime(ctx.timings.startedAt),
     kind: ctx.kind,
     tool: identity?.tool ?? null,
     actor: actorPart(identity, ctx.credentials),
@@ -90,30 +94,72 @@ export function buildAuditEvent(outcome: Outcome): AuditEvent {
     request: requestPart(ctx),
     decision: decisionPart(ctx),
     result: outcome.result,
-    response: { status: ctx.response?.status ?? null, bytes: ctx.response?.bytes ?? 0 },
+    response: { status: response?.status ?? null, bytes: response?.bytes ?? 0 },
     destination: ctx.destination ? destinationPart(ctx.destination) : null,
-    credentials: ctx.credentials.map(credentialPart),
+    credentials: ctx.credentials.length === 0 ? [] : ctx.credentials.map(credentialPart),
     scrub: ctx.scrub ? scrubPart(ctx.scrub) : null,
     duration_ms: { total: outcome.durationMs, upstream: outcome.upstreamMs },
-    error: ctx.refusal ? { reason: ctx.refusal.reason, detail: ctx.refusal.detail ?? null } : null,
+    error: refusal ? { reason: refusal.reason, detail: refusal.detail ?? null } : null,
   };
 }
 
 // Field by field, never a spread: these objects are typed, but a wider object (a resolver result, a
 // config entry) is assignable to them, and a spread would carry its extra fields into the audit log.
 function actorPart(identity: Identity | undefined, credentials: readonly CredentialSeen[]): AuditEvent['actor'] {
-  const actor = identity?.actor ?? { principal: 'unknown', type: 'unknown', source: 'none' };
+  const actor = identity?.actor ?? UNKNOWN_ACTOR;
   const launch = identity?.launch;
-  const { type, evidence, conflict } = attribute({
-    configured: actor.type,
-    launchContext: launch?.context ?? null,
-    credentialEvidence: credentials.map((credential) => credential.evidence),
-  });
-  const copied = evidence.map(evidencePart);
-  const base = { principal: actor.principal, type, source: actor.source };
-  if (!launch) return { ...base, evidence: copied, conflict };
+  const { type, evidence, conflict } = attributionOf(actor.type, launch?.context ?? null, credentials);
+  if (!launch) return { principal: actor.principal, type, source: actor.source, evidence, conflict };
   const attested = { context: launch.context, user: launch.user, ci: launch.ci };
-  return { ...base, launch: attested, evidence: copied, conflict };
+  return { principal: actor.principal, type, source: actor.source, launch: attested, evidence, conflict };
+}
+
+const UNKNOWN_ACTOR = { principal: 'unknown', type: 'unknown', source: 'none' } as const;
+
+/**
+ * attribute() for the inputs it depends on, remembered: a tool's requests repeat the same few
+ * combinations (its configured type, its launch context, the evidence of the kinds it sends), and
+ * attribute() sorts and de-duplicates on every call. The remembered evidence is copied (evidencePart) and
+ * frozen, so events share it read-only. Bounded: past MAX_ATTRIBUTIONS combinations the memo starts over.
+ */
+const attributions = new Map<string, Attribution>();
+const MAX_ATTRIBUTIONS = 512;
+
+function attributionOf(configured: Attribution['type'], launchContext: 'interactive' | 'ci' | null, credentials: readonly CredentialSeen[]): Attribution {
+  // The usual request: no launch attestation, no credential with evidence; only the configured type counts.
+  const key = launchContext === null && credentials.every(hasNoEvidence) ? configured : attributionKey(configured, launchContext, credentials);
+  const known = key === null ? undefined : attributions.get(key);
+  if (known !== undefined) return known;
+  const computed = attribute({ configured, launchContext, credentialEvidence: credentials.map((credential) => credential.evidence) });
+  const remembered: Attribution = Object.freeze({
+    type: computed.type,
+    evidence: Object.freeze(computed.evidence.map(evidencePart)),
+    conflict: computed.conflict,
+  });
+  if (key === null) return remembered;
+  if (attributions.size >= MAX_ATTRIBUTIONS) attributions.clear();
+  attributions.set(key, remembered);
+  return remembered;
+}
+
+const hasNoEvidence = (credential: CredentialSeen): boolean => credential.evidence.length === 0;
+
+/**
+ * Everything attribute() and evidencePart() read, unambiguously: the configured type, the launch context,
+ * and every evidence entry in order (source and type, fixed words; the kind, free text, length-prefixed,
+ * or `-` when absent). Null (not remembered) for an entry whose kind is present but no string.
+ */
+function attributionKey(configured: string, launchContext: string | null, credentials: readonly CredentialSeen[]): string | null {
+  let key = `${configured}\u0000${launchContext === null ? '-' : `+${launchContext}`}`;
+  for (const credential of credentials) {
+    for (const entry of credential.evidence) {
+      const kind: unknown = 'kind' in entry ? entry.kind : undefined;
+      if (kind === undefined && 'kind' in entry) return null;
+      if (kind !== undefined && typeof kind !== 'string') return null;
+      key += `\u0000${entry.source}\u0000${entry.type}\u0000${kind === undefined ? '-' : `${kind.length}:${kind}`}`;
+    }
+  }
+  return key;
 }
 
 function evidencePart(entry: Evidence): Evidence {
@@ -126,9 +172,11 @@ function destinationPart(destination: Destination): NonNullable<AuditEvent['dest
 }
 
 function credentialPart(credential: CredentialSeen): AuditCredential {
-  const { source, scheme, fingerprint, hint, kind, jwt } = credential;
-  const base = { source, scheme, fingerprint, hint, kind };
-  return jwt === undefined ? base : { ...base, jwt: jwtPart(jwt) };
+  const jwt = credential.jwt;
+  if (jwt === undefined) {
+    return { source: credential.source, scheme: credential.scheme, fingerprint: credential.fingerprint, hint: credential.hint, kind: credential.kind };
+  }
+  return { source: credential.source, scheme: credential.scheme, fingerprint: credential.fingerprint, hint: credential.hint, kind: credential.kind, jwt: jwtPart(jwt) };
 }
 
 const JWT_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'azp', 'client_id', 'scope', 'expired'] as const;

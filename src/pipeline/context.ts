@@ -9,6 +9,7 @@ import type { LaunchAttestation } from '../identity/launch-attestation.js';
 import type { Decision, Scheme } from '../policy/types.js';
 import type { ReasonCode } from '../errors/catalogue.js';
 import type { CredentialSeen } from '../tokens/credential-detect.js';
+import type { TunnelMemo } from './tunnel-memo.js';
 
 export interface Identity {
   /** Configured tool name, or null for anonymous use (only possible with no tools configured). */
@@ -25,6 +26,11 @@ export interface TunnelInfo {
   readonly port: number;
   readonly scheme: Scheme; // https when the tunnel carries TLS, http when it carries plain HTTP
   readonly identity: Identity;
+  /**
+   * What the tunnel's requests share under one runtime snapshot (authority checks, policy scope,
+   * destination, clean headers), filled in by the stages; see tunnel-memo.ts. Never read it directly.
+   */
+  memo?: TunnelMemo;
 }
 
 export interface Target {

@@ -72,24 +72,27 @@ function parseLiteral(raw: string): SegmentPattern | string {
 /** Whether the decoded segments of a normalized path (NormalizedPath.segments) match the glob. */
 export function matchesPathGlob(glob: PathGlob, pathSegments: readonly string[]): boolean {
   // reachable[j]: the glob segments seen so far can consume exactly the first j path segments.
-  let reachable: boolean[] = pathSegments.map(() => false).concat(false);
-  reachable[0] = true;
+  const width = pathSegments.length + 1;
+  let reachable = new Uint8Array(width);
+  let next = new Uint8Array(width);
+  reachable[0] = 1;
   for (const pattern of glob.segments) {
-    const next = reachable.map(() => false);
+    next.fill(0);
+    let any = 0;
     if (pattern.kind === 'any_depth') {
-      let seen = false;
-      for (let j = 0; j < next.length; j++) {
-        seen = seen || reachable[j] === true;
-        next[j] = seen;
+      for (let j = 0; j < width; j++) {
+        any |= reachable[j]!;
+        next[j] = any;
       }
     } else {
-      pathSegments.forEach((segment, j) => {
-        if (reachable[j] === true && matchesSegment(pattern, segment)) next[j + 1] = true;
-      });
+      for (let j = 0; j < pathSegments.length; j++) {
+        if (reachable[j] === 1 && matchesSegment(pattern, pathSegments[j]!)) next[j + 1] = any = 1;
+      }
     }
-    reachable = next;
+    if (any === 0) return false; // nothing reachable: no later glob segment can revive a match
+    [reachable, next] = [next, reachable];
   }
-  return reachable[pathSegments.length] === true;
+  return reachable[pathSegments.length] === 1;
 }
 
 function matchesSegment(pattern: Exclude<SegmentPattern, { kind: 'any_depth' }>, segment: string): boolean {

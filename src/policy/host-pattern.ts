@@ -45,11 +45,14 @@ export function describeHostPattern(pattern: HostPattern): string {
  * literal is never a subdomain of anything.
  */
 export function hostMismatch(pattern: HostPattern, host: string, isIp: 4 | 6 | 0): string | null {
-  if (pattern.kind === 'exact') {
-    return pattern.host === host ? null : `host ${host} is not ${describeHostPattern(pattern)}`;
-  }
-  if (isIp === 0 && isBelowSuffix(host, pattern.suffix)) return null;
-  return `host ${host} is not below ${pattern.suffix}`;
+  if (hostMatches(pattern, host, isIp)) return null;
+  return pattern.kind === 'exact' ? `host ${host} is not ${describeHostPattern(pattern)}` : `host ${host} is not below ${pattern.suffix}`;
+}
+
+/** Whether the normalized `host` matches: hostMismatch() without the text, for per-request decisions. */
+export function hostMatches(pattern: HostPattern, host: string, isIp: 4 | 6 | 0): boolean {
+  if (pattern.kind === 'exact') return pattern.host === host;
+  return isIp === 0 && isBelowSuffix(host, pattern.suffix);
 }
 
 /** `a.example.test` is below `example.test`; `example.test` itself is not. */

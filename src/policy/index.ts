@@ -13,5 +13,5 @@ export { pathGlobProblem } from './glob.js';
 export type { CompiledPolicy, CompiledTool, PolicyIssue } from './compile.js';
 export { PolicyCompileError, compilePolicy, kindAllowed, methodProblem, sendableSecretKinds } from './compile.js';
 export type { CompiledRule } from './rule.js';
-export type { Explanation, RuleExplanation } from './decide.js';
-export { decide, explain, hostReachable } from './decide.js';
+export type { Explanation, HostScope, RuleExplanation } from './decide.js';
+export { decide, decideInScope, explain, hostReachable, scopeForHost } from './decide.js';

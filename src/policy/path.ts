@@ -18,7 +18,7 @@
  * Paths stay case-sensitive. Proxies should forward the original target; the canonical path is only the
  * form the decision was made on (equal to it under one decode).
  */
-import { decodeSegment, encodeSegment, isDotSegmentWithParameters } from './segment.js';
+import { decodeSegment, encodeSegment, isDotSegmentWithParameters, isLiteralPchar } from './segment.js';
 
 export type NormalizedPath =
   | {
@@ -40,6 +40,7 @@ export function normalizePath(rawTarget: string): NormalizedPath {
   const query = queryStart === -1 ? null : rawTarget.slice(queryStart + 1);
   if (rawPath === '') return { ok: true, path: '/', query, segments: [''] };
   if (!rawPath.startsWith('/')) return { ok: false, problem: 'not an origin-form path (must start with /)' };
+  if (isCanonicalPlainPath(rawPath)) return { ok: true, path: rawPath, query, segments: rawPath.slice(1).split('/') };
   const decoded = decodeSegments(rawPath.slice(1).split('/'));
   if (!decoded.ok) return decoded;
   const resolved = removeDotSegments(decoded.segments);
@@ -48,9 +49,28 @@ export function normalizePath(rawTarget: string): NormalizedPath {
   return { ok: true, path, query, segments: resolved.segments };
 }
 
+/**
+ * The common case, already canonical: only characters the canonical form writes literally (so no `%` to
+ * decode and nothing to re-encode), no empty segment but the last, and no segment starting with `.` (so
+ * no dot segment, with or without parameters). Every step below would return such a path unchanged.
+ */
+function isCanonicalPlainPath(rawPath: string): boolean {
+  for (let i = 1; i < rawPath.length; i++) {
+    const code = rawPath.charCodeAt(i);
+    const previous = rawPath.charCodeAt(i - 1);
+    if (previous === SLASH && (code === SLASH || code === DOT)) return false;
+    if (code !== SLASH && !isLiteralPchar(code)) return false;
+  }
+  return true;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
 function decodeSegments(rawSegments: readonly string[]): Segments {
   const segments: string[] = [];
-  for (const [index, raw] of rawSegments.entries()) {
+  for (let index = 0; index < rawSegments.length; index++) {
+    const raw = rawSegments[index]!;
     const isLast = index === rawSegments.length - 1;
     if (raw === '' && !isLast) return { ok: false, problem: `empty segment at position ${index} (//)` };
     const decoded = decodeSegment(raw);
@@ -66,7 +86,8 @@ function decodeSegments(rawSegments: readonly string[]): Segments {
 /** RFC 3986 remove_dot_segments on decoded segments; a trailing `.` or `..` leaves a trailing slash. */
 function removeDotSegments(segments: readonly string[]): Segments {
   const output: string[] = [];
-  for (const [index, segment] of segments.entries()) {
+  for (let index = 0; index < segments.length; index++) {
+    const segment = segments[index]!;
     const isLast = index === segments.length - 1;
     if (segment === '.' || segment === '..') {
       if (segment === '..' && output.pop() === undefined) {

@@ -8,7 +8,7 @@ import type { Scheme, PolicyReason } from './types.js';
 import type { HostPattern } from './host-pattern.js';
 import type { PathGlob } from './glob.js';
 import type { NormalizedPath } from './path.js';
-import { describeHostPattern, hostMismatch } from './host-pattern.js';
+import { describeHostPattern, hostMatches, hostMismatch } from './host-pattern.js';
 import { matchesPathGlob } from './glob.js';
 
 export interface CompiledRule {
@@ -54,27 +54,56 @@ export function describeRule(rule: Pick<CompiledRule, 'host' | 'port' | 'methods
   return `host=${describeHostPattern(rule.host)} port=${port} methods=${methods} paths=${paths}`;
 }
 
+/** How far a rule got before it missed: what decide() needs, without the explanation text. */
+export interface RuleMiss {
+  readonly stage: RuleStage;
+  readonly reason: PolicyReason;
+}
+
+const MISSED: Readonly<Record<'host' | 'port' | 'method' | 'path' | 'ambiguous', RuleMiss>> = Object.freeze({
+  host: Object.freeze({ stage: 'host', reason: 'no_rule_for_host' }),
+  port: Object.freeze({ stage: 'port', reason: 'port_not_allowed' }),
+  method: Object.freeze({ stage: 'method', reason: 'method_not_allowed' }),
+  path: Object.freeze({ stage: 'path', reason: 'path_not_allowed' }),
+  ambiguous: Object.freeze({ stage: 'path', reason: 'path_ambiguous' }),
+});
+
+/** Null when the rule matches, else the stage it missed at. Allocates nothing: it runs per request. */
+export function checkRule(rule: CompiledRule, request: RuleRequest): RuleMiss | null {
+  if (!hostMatches(rule.host, request.host, request.hostIsIp)) return MISSED.host;
+  return checkBeyondHost(rule, request);
+}
+
+/** checkRule() for a rule whose host is known to match (a tunnel's rules are filtered by host once). */
+export function checkBeyondHost(rule: CompiledRule, request: RuleRequest): RuleMiss | null {
+  if (request.port !== (rule.port ?? DEFAULT_PORTS[request.scheme])) return MISSED.port;
+  if (request.method !== null && rule.methods !== null && !rule.methods.includes(request.method)) return MISSED.method;
+  const path = request.path;
+  if (path === null || rule.paths === null) return null;
+  if (!path.ok) return MISSED.ambiguous;
+  for (const glob of rule.paths) if (matchesPathGlob(glob, path.segments)) return null;
+  return MISSED.path;
+}
+
 export function evaluateRule(rule: CompiledRule, request: RuleRequest): RuleEvaluation {
-  const hostWhy = hostMismatch(rule.host, request.host, request.hostIsIp);
-  if (hostWhy !== null) return miss('host', 'no_rule_for_host', hostWhy);
-  const allowedPort = rule.port ?? DEFAULT_PORTS[request.scheme];
-  if (request.port !== allowedPort) {
-    return miss('port', 'port_not_allowed', `port ${request.port} is not ${allowedPort} (${request.scheme})`);
-  }
-  if (request.method !== null && rule.methods !== null && !rule.methods.includes(request.method)) {
-    return miss('method', 'method_not_allowed', `method ${request.method} is not one of ${rule.methods.join(',')}`);
-  }
-  return request.path === null ? { matched: true } : evaluatePath(rule.paths, request.path);
+  const missed = checkRule(rule, request);
+  if (missed === null) return MATCHED;
+  return { matched: false, stage: missed.stage, reason: missed.reason, why: whyMissed(rule, request, missed) };
 }
 
-function evaluatePath(globs: readonly PathGlob[] | null, path: NormalizedPath): RuleEvaluation {
-  if (globs === null) return { matched: true };
-  // The problem text names a position and a kind, never the path itself (paths can carry tokens).
-  if (!path.ok) return miss('path', 'path_ambiguous', `path is ambiguous: ${path.problem}`);
-  if (globs.some((glob) => matchesPathGlob(glob, path.segments))) return { matched: true };
-  return miss('path', 'path_not_allowed', `path matches none of ${globs.map((glob) => glob.source).join(',')}`);
-}
+const MATCHED: RuleEvaluation = Object.freeze({ matched: true });
 
-function miss(stage: RuleStage, reason: PolicyReason, why: string): RuleEvaluation {
-  return { matched: false, stage, reason, why };
+/** The explanation text of a miss, for explain(). It never quotes the path: paths can carry tokens. */
+function whyMissed(rule: CompiledRule, request: RuleRequest, missed: RuleMiss): string {
+  switch (missed.stage) {
+    case 'host':
+      return hostMismatch(rule.host, request.host, request.hostIsIp) ?? 'host does not match';
+    case 'port':
+      return `port ${request.port} is not ${rule.port ?? DEFAULT_PORTS[request.scheme]} (${request.scheme})`;
+    case 'method':
+      return `method ${String(request.method)} is not one of ${(rule.methods ?? []).join(',')}`;
+    case 'path':
+      if (request.path !== null && !request.path.ok) return `path is ambiguous: ${request.path.problem}`;
+      return `path matches none of ${(rule.paths ?? []).map((glob) => glob.source).join(',')}`;
+  }
 }

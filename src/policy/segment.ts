@@ -16,6 +16,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const UTF8_ENCODER = new TextEncoder();
 
 const PERCENT = 0x25;
+const SLASH = 0x2f;
+const DOT = 0x2e;
 const BACKSLASH = 0x5c;
 const HASH = 0x23;
 
@@ -25,10 +27,18 @@ function isAcceptedRaw(code: number): boolean {
   return code > 0x20 && code < 0x7f && code !== BACKSLASH && code !== HASH;
 }
 
-/** RFC 3986 pchar minus pct-encoded: the characters the canonical form writes literally. */
-function isLiteralPchar(code: number): boolean {
-  if ((code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)) return true;
-  return "-._~!$&'()*+,;=:@".includes(String.fromCharCode(code));
+/** RFC 3986 pchar minus pct-encoded: the characters the canonical form writes literally (ASCII only). */
+const LITERAL_PCHAR: Uint8Array = (() => {
+  const table = new Uint8Array(0x80);
+  for (let code = 0; code < 0x80; code++) {
+    const alnum = (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+    table[code] = alnum || "-._~!$&'()*+,;=:@".includes(String.fromCharCode(code)) ? 1 : 0;
+  }
+  return table;
+})();
+
+export function isLiteralPchar(code: number): boolean {
+  return code < 0x80 && LITERAL_PCHAR[code] === 1;
 }
 
 function hexValue(code: number): number {
@@ -69,6 +79,7 @@ function decodedTextProblem(text: string): string | null {
 
 /** Decode one segment (or one literal piece of a glob segment) exactly once, refusing ambiguity. */
 export function decodeSegment(raw: string): DecodedSegment {
+  if (isPlainSegment(raw)) return { ok: true, text: raw };
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const code = raw.charCodeAt(i);
@@ -94,8 +105,23 @@ export function decodeSegment(raw: string): DecodedSegment {
   return problem === null ? { ok: true, text } : { ok: false, problem };
 }
 
+/**
+ * The common case, decoded without the byte round trip: accepted raw characters only, no `%` (so nothing
+ * to decode) and no `/`. Such text is ASCII with no control character, backslash or escape, so every
+ * check below would pass it unchanged.
+ */
+function isPlainSegment(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code === PERCENT || code === SLASH || !isAcceptedRaw(code)) return false;
+  }
+  return true;
+}
+
 /** A dot segment carrying parameters (`..;x`): Tomcat-style servers drop `;...` and then climb. */
 export function isDotSegmentWithParameters(text: string): boolean {
+  // Both dot segments start with `.`: anything else is not one, with or without parameters.
+  if (text.charCodeAt(0) !== DOT) return false;
   const beforeParameters = text.split(';', 1)[0];
   return text !== beforeParameters && (beforeParameters === '.' || beforeParameters === '..');
 }
@@ -109,6 +135,11 @@ function compatibilityFormProblem(text: string): string | null {
   return problem === null ? null : `Unicode form that folds to: ${problem}`;
 }
 
+function isAllLiteral(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isLiteralPchar(text.charCodeAt(i))) return false;
+  return true;
+}
+
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
   return true;
@@ -116,10 +147,11 @@ function isAscii(text: string): boolean {
 
 /** Canonical text of a decoded segment: pchar literal, everything else as upper-case UTF-8 escapes. */
 export function encodeSegment(text: string): string {
+  if (isAllLiteral(text)) return text;
   let out = '';
   for (const char of text) {
     const code = char.codePointAt(0) ?? 0;
-    if (code < 0x80 && isLiteralPchar(code)) {
+    if (isLiteralPchar(code)) {
       out += char;
       continue;
     }

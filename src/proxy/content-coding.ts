@@ -179,13 +179,8 @@ class LazyDecoder extends Duplex {
 
   /** Decodes the body in one call and pushes it; false (nothing pushed) when it would decode to more than WHOLE_MAX_DECODED_BYTES. */
   private pushedWhole(body: Buffer): boolean {
-    let decoded: Buffer;
-    try {
-      decoded = this.opener.decodeWhole(body, { maxOutputLength: WHOLE_MAX_DECODED_BYTES });
-    } catch (error) {
-      if (error instanceof RangeError && (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return false;
-      throw error;
-    }
+    const decoded = decodeWithin(this.opener, body);
+    if (decoded === null) return false;
     if (decoded.length > 0) this.push(decoded);
     return true;
   }
@@ -208,6 +203,24 @@ class LazyDecoder extends Duplex {
     this.inner = inner;
     return inner;
   }
+}
+
+/** One call; null when it would decode to more than WHOLE_MAX_DECODED_BYTES. Throws what zlib throws on a corrupt body. */
+function decodeWithin(opener: Opener, body: Buffer): Buffer | null {
+  try {
+    return opener.decodeWhole(body, { maxOutputLength: WHOLE_MAX_DECODED_BYTES });
+  } catch (error) {
+    if (error instanceof RangeError && (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return null;
+    throw error;
+  }
+}
+
+/**
+ * A whole body (at most WHOLE_MAX_ENCODED_BYTES) decoded in one call, as a `whole` decoder would: empty
+ * stays empty; null when it would decode to more than WHOLE_MAX_DECODED_BYTES (decode it streaming).
+ */
+export function decodeWhole(coding: ContentCoding, body: Buffer): Buffer | null {
+  return body.length === 0 ? body : decodeWithin(OPENERS[coding], body);
 }
 
 /** Passes bytes through until more than `maxBytes` went by, then fails with RESPONSE_TOO_LARGE. */

@@ -17,17 +17,18 @@
  * transport drops that hop-by-hop header — scanning those bytes as text would miss everything.
  *
  * The scrubbed body is a different representation: its coding, length and digests are dropped (Node
- * then frames it chunked for HTTP/1.1 clients, close-delimited for HTTP/1.0) and a strong ETag becomes
- * weak. Every other header keeps its place and spelling.
+ * then frames it chunked for HTTP/1.1 clients, close-delimited for HTTP/1.0; a small body scrubbed whole
+ * gets its new length, see whole-scrub.ts) and a strong ETag becomes weak. Every other header keeps its
+ * place and spelling.
  *
  * Failures once the head went out surface as an error on the body stream (the forwarder cuts the
  * connection): RESPONSE_UNDECODABLE for a corrupt coding, RESPONSE_TOO_LARGE past `maxDecodedBytes`, the
  * upstream's own error or a premature close. Destroying the body destroys every stage and the upstream.
  */
-import type http from 'node:http';
 import { Transform, type Duplex, type Readable } from 'node:stream';
 import { redactorTransform, type ChunkRedactor } from '../scanning/stream-redactor.js';
 import { BOUNDARY_LOOKBEHIND, lastEventEnd, lastLineEnd, responseBodyKind, type BodyFraming } from '../scanning/body-kind.js';
+import type { UpstreamResponse } from './upstream-exchange.js';
 import { createDecoder, decodedSizeGuard, parseCodings, ResponseBodyError, WHOLE_MAX_ENCODED_BYTES, type ContentCoding } from './content-coding.js';
 
 export { scrubbableAcceptEncoding, ResponseBodyError } from './content-coding.js';
@@ -56,7 +57,7 @@ export type ResponseScrubSetup =
   | { readonly kind: 'refuse'; readonly reason: 'response_undecodable' }
   | { readonly kind: 'scrub'; readonly rawHeaders: string[]; readonly body: Readable; readonly handling: 'scanned' };
 
-const DEFAULT_MAX_DECODED_BYTES = 1024 ** 3;
+export const DEFAULT_MAX_DECODED_BYTES = 1024 ** 3;
 
 /**
  * `passedHeaders`: the upstream's end-to-end headers (hop-by-hop ones already removed). Call it in the
@@ -64,10 +65,39 @@ const DEFAULT_MAX_DECODED_BYTES = 1024 ** 3;
  */
 export function setupResponseScrub(
   requestMethod: string,
-  upstreamRes: http.IncomingMessage,
+  upstreamRes: UpstreamResponse,
   passedHeaders: readonly string[],
   options: ResponseScrubOptions,
 ): ResponseScrubSetup {
+  const plan = planScrub(requestMethod, upstreamRes, options);
+  if (plan.kind !== 'scrub') return plan;
+  const body = scrubbedBody(upstreamRes, plan.codings, plan.framing, options);
+  return { kind: 'scrub', rawHeaders: scrubbedHeaders(passedHeaders), body, handling: 'scanned' };
+}
+
+/**
+ * A small body of declared length, scanned as one stream (not SSE or JSON Lines): it may be read whole
+ * and scrubbed in one synchronous call (whole-scrub.ts) instead of through the stream stages — the same
+ * bytes out, without a stream per stage. Null: not such a body (use setupResponseScrub).
+ */
+export function wholeScrubPlan(requestMethod: string, upstreamRes: UpstreamResponse, passedHeaders: readonly string[], options: ResponseScrubOptions): WholeScrubPlan | null {
+  const plan = planScrub(requestMethod, upstreamRes, options);
+  if (plan.kind !== 'scrub' || plan.framing !== 'stream' || !isSmallDeclaredBody(upstreamRes)) return null;
+  return { rawHeaders: scrubbedHeaders(passedHeaders), codings: plan.codings, declaredBytes: Number(upstreamRes.contentLength) };
+}
+
+export interface WholeScrubPlan {
+  readonly rawHeaders: string[];
+  /** In the order applied; decoded in reverse. */
+  readonly codings: readonly ContentCoding[];
+  readonly declaredBytes: number;
+}
+
+type ScrubPlan =
+  | Exclude<ResponseScrubSetup, { kind: 'scrub' }>
+  | { readonly kind: 'scrub'; readonly codings: readonly ContentCoding[]; readonly framing: BodyFraming };
+
+function planScrub(requestMethod: string, upstreamRes: UpstreamResponse, options: ResponseScrubOptions): ScrubPlan {
   if (!hasBody(requestMethod, upstreamRes)) return { kind: 'relay', handling: 'none' };
   const bodyKind = responseBodyKind(upstreamRes.rawHeaders);
   if (!bodyKind.scan) return { kind: 'relay', handling: 'binary' };
@@ -75,14 +105,13 @@ export function setupResponseScrub(
   if (codings === null) {
     return options.undecodable === 'block' ? { kind: 'refuse', reason: 'response_undecodable' } : { kind: 'relay', handling: 'undecodable' };
   }
-  const body = scrubbedBody(upstreamRes, codings, bodyKind.framing, options);
-  return { kind: 'scrub', rawHeaders: scrubbedHeaders(passedHeaders), body, handling: 'scanned' };
+  return { kind: 'scrub', codings, framing: bodyKind.framing };
 }
 
-function hasBody(requestMethod: string, upstreamRes: http.IncomingMessage): boolean {
-  const status = upstreamRes.statusCode ?? 200;
+function hasBody(requestMethod: string, upstreamRes: UpstreamResponse): boolean {
+  const status = upstreamRes.statusCode;
   if (requestMethod.toUpperCase() === 'HEAD' || status < 200 || status === 204 || status === 304) return false;
-  return upstreamRes.headers['transfer-encoding'] !== undefined || upstreamRes.headers['content-length'] !== '0';
+  return upstreamRes.transferEncoding !== undefined || upstreamRes.contentLength?.trim() !== '0';
 }
 
 function headerValues(rawHeaders: readonly string[], lowerName: string): string[] {
@@ -126,7 +155,7 @@ interface Stage {
   readonly asBodyError: ((error: Error) => Error) | null;
 }
 
-function scrubbedBody(upstreamRes: http.IncomingMessage, codings: readonly ContentCoding[], framing: BodyFraming, options: ResponseScrubOptions): Readable {
+function scrubbedBody(upstreamRes: UpstreamResponse, codings: readonly ContentCoding[], framing: BodyFraming, options: ResponseScrubOptions): Readable {
   const decoderOptions = { whole: isSmallDeclaredBody(upstreamRes) };
   const stages: Stage[] = [...codings].reverse().map((coding) => ({
     stream: createDecoder(coding, decoderOptions),
@@ -134,16 +163,16 @@ function scrubbedBody(upstreamRes: http.IncomingMessage, codings: readonly Conte
   }));
   if (codings.length > 0) stages.push({ stream: decodedSizeGuard(options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES), asBodyError: null });
   stages.push({ stream: redactingTransform(framing, options.createRedactor), asBodyError: null });
-  return chained(upstreamRes, stages);
+  return chained(upstreamRes.body, stages);
 }
 
 /**
  * A body whose whole length is declared and small: its decoders may hold it and decode it in one call
  * (content-coding.ts). Not a chunked body, whose end is unknown (an event stream must not be held back).
  */
-function isSmallDeclaredBody(upstreamRes: http.IncomingMessage): boolean {
-  const declared = upstreamRes.headers['content-length'];
-  if (upstreamRes.headers['transfer-encoding'] !== undefined || declared === undefined || declared.trim() === '') return false;
+export function isSmallDeclaredBody(upstreamRes: UpstreamResponse): boolean {
+  const declared = upstreamRes.contentLength;
+  if (upstreamRes.transferEncoding !== undefined || declared === undefined || declared.trim() === '') return false;
   const length = Number(declared);
   return Number.isSafeInteger(length) && length <= WHOLE_MAX_ENCODED_BYTES;
 }
@@ -162,7 +191,7 @@ class UpstreamClosedError extends Error {
  * upstream that closes early destroys the body with the error, and a body destroyed before its end
  * (an error, or the consumer giving up) destroys every stage and the upstream.
  */
-function chained(upstream: http.IncomingMessage, stages: readonly Stage[]): Readable {
+function chained(upstream: Readable, stages: readonly Stage[]): Readable {
   const body = stages[stages.length - 1]!.stream;
   let previous: Readable = upstream;
   for (const stage of stages) {

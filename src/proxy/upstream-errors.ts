@@ -18,6 +18,9 @@ const TLS_CODES = new Set([
   'CERT_NOT_YET_VALID', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO', 'CERT_UNTRUSTED',
 ]);
 
+// undici's own timeouts: no response head in time, or a body that went quiet.
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND']);
 
 export function classifyUpstreamError(error: unknown, responseStarted: boolean): Refusal {
@@ -25,6 +28,7 @@ export function classifyUpstreamError(error: unknown, responseStarted: boolean):
   if (error instanceof UpstreamTimeoutError) return { reason: error.phase === 'client' ? 'client_aborted' : 'upstream_timeout', detail };
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
+    if (TIMEOUT_CODES.has(code)) return { reason: 'upstream_timeout', detail: `${code}: ${detail}` };
     if (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
       return { reason: 'upstream_tls_failed', detail: `${code}: ${detail}` };
     }

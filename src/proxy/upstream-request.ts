@@ -13,9 +13,13 @@ import { scrubbableAcceptEncoding } from './content-coding.js';
 import { stripExtensionsOffer } from './websocket-scrub.js';
 import { UpstreamTimeoutError } from './upstream-errors.js';
 import type { UpstreamAgents } from './upstream-agents.js';
+import type { UpstreamPools } from './upstream-pools.js';
 
 export interface ForwarderOptions {
+  /** Node agents, for WebSocket upgrades. */
   readonly agents: UpstreamAgents;
+  /** undici pools, for every other request. */
+  readonly pools: UpstreamPools;
   readonly connectTimeoutMs: () => number;
   readonly responseTimeoutMs: () => number;
   readonly now: () => bigint;
@@ -23,25 +27,42 @@ export interface ForwarderOptions {
 
 const DEFAULT_PORT = { http: 80, https: 443 } as const;
 
-export function openUpstream(ctx: RequestContext, options: ForwarderOptions, extraHeaders: readonly string[] = []): http.ClientRequest {
+/**
+ * The end-to-end headers every upstream request carries: the client's (or the exfiltration guard's
+ * rewrite of them) without hop-by-hop headers, `Host` from the CONNECT authority first, and for a scrubbed
+ * exchange only codings and extensions we can read. Body framing is added by the caller.
+ */
+export function upstreamHeaders(ctx: RequestContext): string[] {
   const target = ctx.target!;
-  const destination = ctx.destination!;
-  const isHttps = target.scheme === 'https';
-  const rewrite = ctx.rewrite;
-  const replacedBody = rewrite?.body?.complete === true ? rewrite.body.bytes : null;
-  let headers = endToEndHeaders(rewrite?.rawHeaders ?? ctx.req.rawHeaders);
+  let headers = endToEndHeaders(ctx.rewrite?.rawHeaders ?? ctx.req.rawHeaders);
   // Scrubbed WebSocket frames must be readable: no permessage-deflate may be negotiated.
   if (ctx.upgradeHead !== null && ctx.responseScrub !== undefined) headers = stripExtensionsOffer(headers);
   if (ctx.responseScrub?.responses) offerOnlyDecodableCodings(headers);
   headers.unshift('Host', hostHeader(target.scheme, target.host, target.port));
-  if (replacedBody === null) headers.push(...bodyFraming(ctx.req), ...extraHeaders);
-  else headers.splice(0, headers.length, ...withContentLength(headers, replacedBody.length), ...extraHeaders);
+  return headers;
+}
+
+/** The body bytes the exfiltration guard already read whole (and may have redacted); null: none held whole. */
+export function replacedBody(ctx: RequestContext): Buffer | null {
+  const held = ctx.rewrite?.body;
+  return held?.complete === true ? held.bytes : null;
+}
+
+/** A Node http request upstream (WebSocket upgrades; plain requests go through undici, upstream-dispatch.ts). */
+export function openUpstream(ctx: RequestContext, options: ForwarderOptions, extraHeaders: readonly string[] = []): http.ClientRequest {
+  const target = ctx.target!;
+  const destination = ctx.destination!;
+  const isHttps = target.scheme === 'https';
+  const replaced = replacedBody(ctx);
+  const headers = upstreamHeaders(ctx);
+  if (replaced === null) headers.push(...bodyFraming(ctx.req), ...extraHeaders);
+  else headers.splice(0, headers.length, ...withContentLength(headers, replaced.length), ...extraHeaders);
   const requestOptions: https.RequestOptions = {
     agent: isHttps ? options.agents.https : options.agents.http,
     host: destination.address, // dial exactly the approved address: no second DNS lookup
     port: destination.port,
     method: ctx.method,
-    path: rewrite?.requestTarget ?? target.requestTarget,
+    path: ctx.rewrite?.requestTarget ?? target.requestTarget,
     headers: headers as unknown as http.OutgoingHttpHeaders, // Node accepts a flat raw header list
     setHost: false,
   };
@@ -70,7 +91,7 @@ function offerOnlyDecodableCodings(headers: string[]): void {
 }
 
 /** The exfiltration guard held the whole body (and may have redacted it): it goes with its own length. */
-function withContentLength(headers: readonly string[], length: number): string[] {
+export function withContentLength(headers: readonly string[], length: number): string[] {
   const kept: string[] = [];
   for (let i = 0; i < headers.length; i += 2) {
     if (headers[i]!.toLowerCase() !== 'content-length') kept.push(headers[i]!, headers[i + 1]!);

@@ -52,12 +52,15 @@ export function findEncodedMatches(scanner: Scanner, input: Buffer, forms: Encod
 export function matchesThroughViews(scanner: Scanner, input: Buffer, views: EncodedViews, minMatchStart = 0): RuleMatch[] {
   const raw = scanner.matches(input, minMatchStart);
   const { json } = views;
+  if (json === null && views.percent === null) return raw;
   const widened = json === null ? raw : raw.map((match) => widenedToEscapes(match, json));
   return [...widened, ...viewMatches(scanner, views.json, minMatchStart), ...viewMatches(scanner, views.percent, minMatchStart)];
 }
 
 export function redactEncoded(scanner: Scanner, input: Buffer, forms: EncodedForms = {}, options: RedactOptions = {}): RedactResult {
-  const findings = scanner.mergeMatches(findEncodedMatches(scanner, input, forms));
+  const matches = findEncodedMatches(scanner, input, forms);
+  if (matches.length === 0) return { output: input, findings: [] };
+  const findings = scanner.mergeMatches(matches);
   return { output: applyRedactions(input, findings, options), findings };
 }
 

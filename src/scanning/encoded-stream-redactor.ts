@@ -16,7 +16,7 @@ import type { Transform } from 'node:stream';
 import { decodedIndexAt, MAX_UNIT_BYTES, rawStartOf, type DecodedView } from './decoded-view.js';
 import { encodedViews, matchesThroughViews, unitStartIn, type EncodedForms, type EncodedViews } from './encoded-redaction.js';
 import type { Scanner } from './scanner.js';
-import { redactorTransform, StreamRedactor, type StreamMatcher, type StreamRedactOptions } from './stream-redactor.js';
+import { redactorTransform, sameUnit, StreamRedactor, type StreamMatcher, type StreamRedactOptions } from './stream-redactor.js';
 
 export interface EncodedStreamRedactOptions extends StreamRedactOptions {
   /** Encodings to see through (default: JSON escapes only, as redactEncoded). */
@@ -36,6 +36,10 @@ export function encodedMatcher(scanner: Scanner, forms: EncodedForms = {}): Stre
     maxTailBytes: expansion * tail + 3 * MAX_UNIT_BYTES,
     scan(input, minMatchStart) {
       const views = encodedViews(input, forms);
+      // No escape of either form: the raw scan is the whole story (as rawMatcher, with this tail).
+      if (views.json === null && views.percent === null) {
+        return { matches: scanner.matches(input, minMatchStart), cutLimit: Math.max(0, input.length - tail), unitStart: sameUnit };
+      }
       return {
         matches: matchesThroughViews(scanner, input, views, minMatchStart),
         cutLimit: cutLimitOf(input, views, tail),

@@ -24,6 +24,7 @@ export interface Finding {
  * `password=` in front of it; ties go to catalogue order.
  */
 export function mergeMatches(matches: readonly RuleMatch[], ruleOrder: ReadonlyMap<string, number>): Finding[] {
+  if (matches.length === 0) return [];
   const sorted = [...matches].sort((a, b) => a.start - b.start || b.end - a.end);
   const findings: Finding[] = [];
   let group: RuleMatch[] = [];

@@ -7,6 +7,7 @@
  */
 import { findEncodedMatches, type EncodedForms } from './encoded-redaction.js';
 import type { Finding } from './findings.js';
+import { headerLines, lowerCaseMember, type HeaderLines } from './header-lines.js';
 import { applyRedactions, type RedactOptions } from './redaction.js';
 import type { Scanner } from './scanner.js';
 
@@ -41,24 +42,60 @@ export interface LocatedFinding {
 
 const URL_FORMS: EncodedForms = { json: false, percent: true };
 const HEADER_FORMS: EncodedForms = { json: false, percent: true };
+const PERCENT = 0x25;
 // Names that go into the audit verbatim: anything else (a name made of a token) is reported generically.
 const PLAIN_NAME = /^[A-Za-z0-9_.\-[\]]{1,64}$/;
 
 export function scanRequest(scanner: Scanner, request: OutgoingRequest): LocatedFinding[] {
-  const located: LocatedFinding[] = [];
-  located.push(...headerValueFindings(scanner, request.rawHeaders, request.unscannedHeaders));
-  located.push(...headerNameFindings(scanner, request.rawHeaders));
-  for (const finding of findingsIn(scanner, Buffer.from(request.path, 'latin1'), URL_FORMS)) {
-    located.push({ finding, where: { part: 'path' }, location: 'request.path' });
-  }
-  const query = Buffer.from(request.query, 'latin1');
-  for (const finding of findingsIn(scanner, query, URL_FORMS)) {
-    located.push({ finding, where: { part: 'query' }, location: queryLocation(scanner, request.query, finding.start) });
-  }
+  const head = encodedHead(request);
+  const located = mayHoldSecret(scanner, head.bytes) ? headFindings(scanner, request, head) : [];
   if (request.body !== null && request.body.length > 0) {
     for (const finding of findingsIn(scanner, request.body, request.bodyForms)) {
       located.push({ finding, where: { part: 'body' }, location: 'request.body' });
     }
+  }
+  return located;
+}
+
+/** Header values (unscanned ones blanked), header names, path and query, encoded as one text, in that order. */
+interface EncodedHead {
+  readonly bytes: Buffer;
+  readonly values: HeaderLines;
+  readonly names: HeaderLines;
+  readonly pathAt: number;
+  readonly queryAt: number;
+}
+
+function encodedHead(request: OutgoingRequest): EncodedHead {
+  const unscanned = request.unscannedHeaders;
+  const values = headerLines(request.rawHeaders, 1, unscanned === undefined ? undefined : lowerCaseMember(unscanned));
+  const names = headerLines(request.rawHeaders, 0);
+  // Each part ends in a line break (the header lines already do), so no keyword spans two parts.
+  const bytes = Buffer.from(`${values.text}${names.text}${request.path}\n${request.query}`, 'latin1');
+  const pathAt = values.text.length + names.text.length;
+  return { bytes, values, names, pathAt, queryAt: pathAt + request.path.length + 1 };
+}
+
+/**
+ * False only when no part can hold a finding: no keyword anywhere (keywords are printable ASCII, so none
+ * spans a line break: no part has a keyword either), and no `%` (so no part has a percent-decoded view to
+ * scan; the head is never read as JSON). Most requests stop here, after one pass over all their parts.
+ */
+function mayHoldSecret(scanner: Scanner, head: Buffer): boolean {
+  return head.indexOf(PERCENT) >= 0 || scanner.mentionsKeyword(head);
+}
+
+/** Each part scanned on its own (a view of the head's bytes, as if encoded alone). */
+function headFindings(scanner: Scanner, request: OutgoingRequest, head: EncodedHead): LocatedFinding[] {
+  const { bytes, values, names, pathAt, queryAt } = head;
+  const located: LocatedFinding[] = [];
+  located.push(...headerValueFindings(scanner, request.rawHeaders, bytes.subarray(0, values.text.length), values.starts));
+  located.push(...headerNameFindings(scanner, bytes.subarray(values.text.length, pathAt), names.starts));
+  for (const finding of findingsIn(scanner, bytes.subarray(pathAt, queryAt - 1), URL_FORMS)) {
+    located.push({ finding, where: { part: 'path' }, location: 'request.path' });
+  }
+  for (const finding of findingsIn(scanner, bytes.subarray(queryAt), URL_FORMS)) {
+    located.push({ finding, where: { part: 'query' }, location: queryLocation(scanner, request.query, finding.start) });
   }
   return located;
 }
@@ -92,7 +129,8 @@ export function redactRequest(request: OutgoingRequest, findings: readonly Locat
 
 function findingsIn(scanner: Scanner, input: Buffer, forms: EncodedForms): Finding[] {
   if (input.length === 0) return [];
-  return scanner.mergeMatches(findEncodedMatches(scanner, input, forms));
+  const matches = findEncodedMatches(scanner, input, forms);
+  return matches.length === 0 ? [] : scanner.mergeMatches(matches);
 }
 
 function redacted(input: Buffer, findings: readonly LocatedFinding[], options: RedactOptions): Buffer {
@@ -123,19 +161,10 @@ function queryLocation(scanner: Scanner, query: string, at: number): string {
  * Header values, one scan over all of them (a line each: a value holds no line break, so no match of a
  * one-line rule spans two); each finding is located in its header, with offsets relative to its value.
  */
-function headerValueFindings(scanner: Scanner, rawHeaders: readonly string[], unscanned?: ReadonlySet<string>): LocatedFinding[] {
-  const starts: number[] = [];
-  let text = '';
-  for (let i = 1; i < rawHeaders.length; i += 2) {
-    starts.push(text.length);
-    // An unscanned value keeps its length as spaces, so every offset still maps to its header.
-    const skip = unscanned?.has(rawHeaders[i - 1]!.toLowerCase()) === true;
-    text += skip ? `${' '.repeat(rawHeaders[i]!.length)}\n` : `${rawHeaders[i]!}\n`;
-  }
+function headerValueFindings(scanner: Scanner, rawHeaders: readonly string[], lines: Buffer, starts: readonly number[]): LocatedFinding[] {
   const located: LocatedFinding[] = [];
-  for (const finding of findingsIn(scanner, Buffer.from(text, 'latin1'), HEADER_FORMS)) {
-    let header = 0;
-    while (header + 1 < starts.length && starts[header + 1]! <= finding.start) header += 1;
+  for (const finding of findingsIn(scanner, lines, HEADER_FORMS)) {
+    const header = lineOf(starts, finding.start);
     const base = starts[header]!;
     const valueLength = rawHeaders[header * 2 + 1]!.length;
     // Judged as sent: lower-casing first would hide an `AKIA…` name from its (case-sensitive) rule.
@@ -148,18 +177,17 @@ function headerValueFindings(scanner: Scanner, rawHeaders: readonly string[], un
 }
 
 /** Header names, one scan over all of them (a line each): a name can carry a secret out as well as a value. */
-function headerNameFindings(scanner: Scanner, rawHeaders: readonly string[]): LocatedFinding[] {
-  const starts: number[] = [];
-  let text = '';
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    starts.push(text.length);
-    text += `${rawHeaders[i]!}\n`;
-  }
-  return scanner.scan(Buffer.from(text, 'latin1')).map((finding) => {
-    let header = 0;
-    while (header + 1 < starts.length && starts[header + 1]! <= finding.start) header += 1;
-    return { finding, where: { part: 'header-name', index: header * 2 }, location: 'request.header-name' };
+function headerNameFindings(scanner: Scanner, lines: Buffer, starts: readonly number[]): LocatedFinding[] {
+  return scanner.scan(lines).map((finding) => {
+    return { finding, where: { part: 'header-name', index: lineOf(starts, finding.start) * 2 }, location: 'request.header-name' };
   });
+}
+
+/** The line holding byte `at`. */
+function lineOf(starts: readonly number[], at: number): number {
+  let line = 0;
+  while (line + 1 < starts.length && starts[line + 1]! <= at) line += 1;
+  return line;
 }
 
 /** A plain name that is not itself a secret (`X-ghp_…: …`, `?AKIA…=…` would put one into the audit). */

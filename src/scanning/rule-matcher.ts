@@ -17,7 +17,7 @@
 import type { Allowlist } from './allowlist.js';
 import { MAX_PROBE_WIDTH, type CompiledRule } from './compile-rule.js';
 import { shannonEntropy } from './entropy.js';
-import type { KeywordAutomaton } from './keyword-automaton.js';
+import type { KeywordAutomaton, KeywordHits } from './keyword-automaton.js';
 
 /** One accepted regex match, before overlapping matches are merged into findings. */
 export interface RuleMatch {
@@ -52,27 +52,46 @@ interface RuleScan {
 /** Accepted matches in `input`, ignoring any that start before `minMatchStart` (bytes kept only as context). */
 export function findRuleMatches(parts: MatcherParts, input: Buffer, minMatchStart = 0): RuleMatch[] {
   const out: RuleMatch[] = [];
-  const hitsOfRule = hitsByRule(parts, input);
-  for (const [ruleIndex, hits] of hitsOfRule) {
-    scanRule({ rule: parts.rules[ruleIndex]!, hits: sortedByStart(hits), input, allowlist: parts.allowlist, out }, minMatchStart);
+  const found = parts.automaton.findAll(input);
+  if (found.keywords.length === 0) return out;
+  const { rules, allowlist } = parts;
+  const { ruleIndexes, hitsOfRule } = hitsByRule(parts, found);
+  for (let r = 0; r < ruleIndexes.length; r++) {
+    scanRule({ rule: rules[ruleIndexes[r]!]!, hits: sortedByStart(hitsOfRule[r]!), input, allowlist, out }, minMatchStart);
   }
   return out;
 }
 
-function hitsByRule(parts: MatcherParts, input: Buffer): Map<number, number[]> {
-  const found = parts.automaton.findAll(input);
-  const byRule = new Map<number, number[]>();
+/** The rules that have keyword hits, in order of their first hit, and each one's hits (flat start, end pairs). */
+interface HitsByRule {
+  readonly ruleIndexes: number[];
+  readonly hitsOfRule: number[][];
+}
+
+/** Most inputs hit a keyword or two: up to this many rules a list is searched, past it a map keeps it linear. */
+const LINEAR_RULES = 8;
+
+function hitsByRule(parts: MatcherParts, found: KeywordHits): HitsByRule {
+  const ruleIndexes: number[] = [];
+  const hitsOfRule: number[][] = [];
+  let slotOfRule: Map<number, number> | null = null;
   for (let h = 0; h < found.keywords.length; h++) {
     const keyword = found.keywords[h]!;
     const start = found.starts[h]!;
     const end = start + parts.automaton.keywordLength(keyword);
     for (const ruleIndex of parts.rulesOfKeyword[keyword]!) {
-      const hits = byRule.get(ruleIndex);
-      if (hits === undefined) byRule.set(ruleIndex, [start, end]);
-      else hits.push(start, end);
+      if (slotOfRule === null && ruleIndexes.length > LINEAR_RULES) slotOfRule = new Map(ruleIndexes.map((rule, slot) => [rule, slot]));
+      const slot = slotOfRule === null ? ruleIndexes.indexOf(ruleIndex) : (slotOfRule.get(ruleIndex) ?? -1);
+      if (slot >= 0) {
+        hitsOfRule[slot]!.push(start, end);
+        continue;
+      }
+      slotOfRule?.set(ruleIndex, ruleIndexes.length);
+      ruleIndexes.push(ruleIndex);
+      hitsOfRule.push([start, end]);
     }
   }
-  return byRule;
+  return { ruleIndexes, hitsOfRule };
 }
 
 /** Hits arrive ordered by their end; a rule with keywords of several lengths can see starts out of order. */

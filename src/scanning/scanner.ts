@@ -35,6 +35,11 @@ export interface Scanner {
   /** Accepted matches before merging, ignoring those that start before `minMatchStart` (stream context). */
   matches(input: Buffer, minMatchStart?: number): RuleMatch[];
   mergeMatches(matches: readonly RuleMatch[]): Finding[];
+  /**
+   * Whether any rule's keyword occurs in `input` (ASCII case-insensitively): when not, `matches` and
+   * `scan` find nothing in it, nor in any part of it. A cheap first look at text made of several parts.
+   */
+  mentionsKeyword(input: Buffer): boolean;
 }
 
 export function createScanner(catalogue: Catalogue, options: ScannerOptions = {}): Scanner {
@@ -47,6 +52,7 @@ export function createScanner(catalogue: Catalogue, options: ScannerOptions = {}
     tailBytes: longestMatch + longestKeyword + 1,
     matches: (input, minMatchStart = 0) => findRuleMatches(parts, input, minMatchStart),
     mergeMatches: (matches) => mergeMatches(matches, ruleOrder),
+    mentionsKeyword: (input) => parts.automaton.findAll(input).keywords.length > 0,
     scan: (input) => mergeMatches(findRuleMatches(parts, input), ruleOrder),
     redact(input, redactOptions = {}) {
       const findings = scanner.scan(input);

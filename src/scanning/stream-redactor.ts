@@ -53,9 +53,12 @@ export function rawMatcher(scanner: Scanner): StreamMatcher {
   const tail = scanner.tailBytes;
   return {
     maxTailBytes: tail,
-    scan: (input, minMatchStart) => ({ matches: scanner.matches(input, minMatchStart), cutLimit: Math.max(0, input.length - tail), unitStart: (at) => at }),
+    scan: (input, minMatchStart) => ({ matches: scanner.matches(input, minMatchStart), cutLimit: Math.max(0, input.length - tail), unitStart: sameUnit }),
   };
 }
+
+/** unitStart of input without escapes: every byte is a unit. */
+export const sameUnit = (at: number): number => at;
 
 const DEFAULT_SLICE_BYTES = 64 * 1024;
 // `\b` and multiline `^` look one byte (one unit) back; four keep a whole UTF-8 character.
@@ -101,7 +104,7 @@ export class StreamRedactor implements ChunkRedactor {
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     for (let offset = 0; offset < chunk.length; offset += this.sliceBytes) {
-      const slice = chunk.subarray(offset, offset + this.sliceBytes);
+      const slice = chunk.length <= this.sliceBytes ? chunk : chunk.subarray(offset, offset + this.sliceBytes);
       // Always a copy: the caller may reuse its chunk once push() returns.
       this.queued.push(Buffer.from(slice));
       this.queuedBytes += slice.length;
@@ -136,16 +139,24 @@ export class StreamRedactor implements ChunkRedactor {
     const forced = !final && input.length - cut > this.maxHeldBytes;
     if (forced) cut = scan.unitStart(scan.cutLimit);
     if (cut > from) {
-      // A forced cut may go through matches: each is reported now, redacted now and, past the cut, later.
-      const cutThrough = forced ? scan.matches.filter((m) => m.matchStart < cut && m.matchEnd > cut) : [];
-      this.emit(input, cut, scan.matches.filter((m) => m.matchEnd <= cut), cutThrough, out);
+      // Nothing found and nothing carried (the common case): the bytes go out as they are.
+      if (scan.matches.length === 0 && this.carried.length === 0) out.push(bytesBetween(input, from, cut));
+      else this.emitRedacted(input, cut, forced, scan.matches, out);
       const keepFrom = contextStart(cut, scan);
-      this.pending = Buffer.from(input.subarray(keepFrom));
+      // A copy, so a few bytes of context do not keep the whole round's buffer alive; after the last round
+      // a view will do (the held bytes are this redactor's own copies, which no caller can change).
+      this.pending = final ? input.subarray(keepFrom) : Buffer.from(input.subarray(keepFrom));
       this.contextBytes = cut - keepFrom;
       this.pendingOffset += keepFrom;
     }
     // Held bytes are rescanned next round: wait for at least as many new ones (at most the memory bound).
     this.roundAtBytes = Math.min(Math.max(this.scanAtBytes, 2 * (this.pending.length - this.contextBytes)), this.maxHeldBytes);
+  }
+
+  /** A forced cut may go through matches: each is reported now, redacted now and, past the cut, later. */
+  private emitRedacted(input: Buffer, cut: number, forced: boolean, matches: readonly RuleMatch[], out: Buffer[]): void {
+    const cutThrough = forced ? matches.filter((m) => m.matchStart < cut && m.matchEnd > cut) : [];
+    this.emit(input, cut, matches.filter((m) => m.matchEnd <= cut), cutThrough, out);
   }
 
   /** Reports this round's matches and writes out input[from, cut) with every secret span in it redacted. */
@@ -160,6 +171,11 @@ export class StreamRedactor implements ChunkRedactor {
     out.push(applyRedactions(input.subarray(0, cut), this.scanner.mergeMatches(toRedact), this.options).subarray(from));
     this.carried = carried.filter((m) => m.end > base + cut);
   }
+}
+
+/** input[from, to), without a new view when that is all of it. */
+function bytesBetween(input: Buffer, from: number, to: number): Buffer {
+  return from === 0 && to === input.length ? input : input.subarray(from, to);
 }
 
 function shifted(match: RuleMatch, by: number): RuleMatch {

@@ -54,10 +54,13 @@ export function methodLabel(method: string): string {
   return METHOD_SET.has(method) ? method : OTHER;
 }
 
+// Indexed by status / 100: one string per class, not a new one per request.
+const STATUS_CLASS_BY_HUNDREDS: readonly string[] = [OTHER, '1xx', '2xx', '3xx', '4xx', '5xx'];
+
 export function statusClassLabel(status: number | null): string {
   if (status === null) return 'none';
   const hundreds = Math.floor(status / 100);
-  return hundreds >= 1 && hundreds <= 5 ? `${hundreds}xx` : OTHER;
+  return hundreds >= 1 && hundreds <= 5 ? STATUS_CLASS_BY_HUNDREDS[hundreds]! : OTHER;
 }
 
 /** A reason code from the error catalogue or the policy, else `other`. */

@@ -75,6 +75,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   seedStatic(catalogue);
   let policy: PolicyLabels = { tools: options.tools, hosts: options.hosts ?? [], ...optionalInfo(options) };
   let scope = applyPolicy(catalogue, policy);
+  const auditWriteLabels = auditWriteLabeler();
 
   return {
     recordEvent: (event) => recordEvent(catalogue, scope, event),
@@ -86,7 +87,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     connectionChanged: (delta) => catalogue.connections.inc(delta),
     recordTokenSignal: (signal) => catalogue.tokenSignals.inc({ signal }),
     recordLogRedaction: (kind, count = 1) => catalogue.redactions.inc({ kind: kindLabel(kind), location: 'log' }, count),
-    recordAuditWrite: (sinkType, accepted) => catalogue.auditWrites.inc({ sink: sinkTypeLabel(sinkType), result: accepted ? 'accepted' : 'failed' }),
+    recordAuditWrite: (sinkType, accepted) => catalogue.auditWrites.inc(auditWriteLabels(sinkType, accepted)),
     recordAuditLost: (kind) => catalogue.auditLost.inc({ kind }),
     watchAuditSinks(sinks) {
       watched = sinks;
@@ -94,6 +95,28 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     recordCertMint: (seconds) => catalogue.certMint.observe(seconds),
     recordReload: (result) => catalogue.reloads.inc({ result }),
+  };
+}
+
+interface AuditWriteLabels {
+  readonly sink: string;
+  readonly result: (typeof AUDIT_WRITE_RESULTS)[number];
+}
+
+/** Sink types are a fixed set; anything past this many distinct names is labelled afresh each time. */
+const MAX_SINK_TYPES_REMEMBERED = 16;
+
+/** Called once per line per sink: the label objects are made once per sink type (a handful), not per call. */
+function auditWriteLabeler(): (sinkType: string, accepted: boolean) => AuditWriteLabels {
+  const known = new Map<string, { readonly accepted: AuditWriteLabels; readonly failed: AuditWriteLabels }>();
+  return (sinkType, accepted) => {
+    let labels = known.get(sinkType);
+    if (labels === undefined) {
+      const sink = sinkTypeLabel(sinkType);
+      labels = { accepted: Object.freeze({ sink, result: 'accepted' }), failed: Object.freeze({ sink, result: 'failed' }) };
+      if (known.size < MAX_SINK_TYPES_REMEMBERED) known.set(sinkType, labels);
+    }
+    return accepted ? labels.accepted : labels.failed;
   };
 }
 

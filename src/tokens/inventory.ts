@@ -59,7 +59,8 @@ interface Entry {
   kind: string;
   hint: string | null;
   readonly firstSeen: string;
-  lastSeen: string;
+  /** ISO text of the last use; null: not formatted yet (it is `lastSeenMs`, formatted only when read). */
+  lastSeen: string | null;
   lastSeenMs: number;
   count: number;
   readonly tools: string[];
@@ -80,38 +81,49 @@ export function createTokenInventory(options: TokenInventoryOptions): TokenInven
   const entries = new Map<string, Entry>();
   for (const record of oldestFirst(options.initial ?? []).slice(-maxRecords)) entries.set(record.fingerprint, entryOf(record));
   let version = 0;
+  /** The fingerprint last moved to the end of `entries` (a run of one token's uses needs no reordering). */
+  let newest: string | undefined;
 
-  function observeOne(credential: ObservedCredential, event: ObservedEvent, now: Date): TokenSignal[] {
-    const trigger = triggerOf(event);
+  function observeOne(credential: ObservedCredential, event: ObservedEvent, now: Date): TokenSignal[] | null {
     const existing = entries.get(credential.fingerprint);
     const entry = existing ?? freshEntry(credential, now);
-    const previousUse = existing === undefined ? null : entry.lastSeen;
     const dormant = existing !== undefined && now.getTime() - entry.lastSeenMs >= dormantAfterMs;
+    const previousUse = dormant ? lastSeenOf(entry) : null;
     recordUse(entry, credential, event, now);
-    entries.delete(entry.fingerprint);
-    entries.set(entry.fingerprint, entry);
+    if (entry.fingerprint !== newest) {
+      entries.delete(entry.fingerprint);
+      entries.set(entry.fingerprint, entry);
+      newest = entry.fingerprint;
+    }
     if (existing === undefined) evictBeyond(entries, maxRecords);
 
-    const raised: TokenSignal[] = [];
+    const isNew = existing === undefined;
+    const shared = !entry.sharedReported && (entry.tools.length >= 2 || entry.principals.length >= 2);
+    const expired = !entry.expiredReported && credential.jwt?.expired === true;
+    // Most uses raise nothing: the record and trigger are built only for a signal.
+    if (!isNew && !shared && !expired && previousUse === null) return null;
+    if (shared) entry.sharedReported = true;
+    if (expired) entry.expiredReported = true;
     const token = recordOf(entry);
-    if (existing === undefined) raised.push(signalOf('new_token', token, trigger));
-    if (!entry.sharedReported && (entry.tools.length >= 2 || entry.principals.length >= 2)) {
-      entry.sharedReported = true;
-      raised.push(signalOf('shared_token', token, trigger));
-    }
-    if (!entry.expiredReported && credential.jwt?.expired === true) {
-      entry.expiredReported = true;
-      raised.push(signalOf('expired_token_used', token, trigger));
-    }
-    if (dormant && previousUse !== null) raised.push(signalOf('dormant_token_reused', token, trigger, previousUse));
+    const trigger = triggerOf(event);
+    const raised: TokenSignal[] = [];
+    if (isNew) raised.push(signalOf('new_token', token, trigger));
+    if (shared) raised.push(signalOf('shared_token', token, trigger));
+    if (expired) raised.push(signalOf('expired_token_used', token, trigger));
+    if (previousUse !== null) raised.push(signalOf('dormant_token_reused', token, trigger, previousUse));
     return raised;
   }
 
   return {
     observe(event, now) {
+      const credentials = event.credentials;
+      if (credentials.length === 0) return [];
       const signals: TokenSignal[] = [];
-      for (const credential of distinctCredentials(event.credentials)) signals.push(...observeOne(credential, event, now));
-      if (event.credentials.length > 0) version += 1;
+      for (const credential of credentials.length === 1 ? credentials : distinctCredentials(credentials)) {
+        const raised = observeOne(credential, event, now);
+        if (raised !== null) signals.push(...raised);
+      }
+      version += 1;
       return signals;
     },
     records: () => [...entries.values()].sort(entriesMostRecentFirst).map(recordOf),
@@ -124,9 +136,11 @@ function recordUse(entry: Entry, credential: ObservedCredential, event: Observed
   if (credential.hint !== null) entry.hint = credential.hint;
   entry.count += 1;
   // Out-of-order events (an event finishing after a later one) never move last_seen backwards.
-  if (now.getTime() >= entry.lastSeenMs) {
-    entry.lastSeen = now.toISOString();
-    entry.lastSeenMs = now.getTime();
+  const ms = now.getTime();
+  if (ms >= entry.lastSeenMs) {
+    // Formatted when read (a signal, records()): the same text now.toISOString() gives.
+    entry.lastSeen = null;
+    entry.lastSeenMs = ms;
   }
   // Anonymous use (no tool) is counted, but names no configured tool or principal.
   if (event.tool !== null) {
@@ -205,12 +219,17 @@ function recordOf(entry: Entry): TokenRecord {
     kind: entry.kind,
     hint: entry.hint,
     first_seen: entry.firstSeen,
-    last_seen: entry.lastSeen,
+    last_seen: lastSeenOf(entry),
     count: entry.count,
     tools: Object.freeze([...entry.tools]),
     principals: Object.freeze([...entry.principals]),
     hosts: Object.freeze([...entry.hosts]),
   });
+}
+
+function lastSeenOf(entry: Entry): string {
+  entry.lastSeen ??= new Date(entry.lastSeenMs).toISOString();
+  return entry.lastSeen;
 }
 
 function oldestFirst(records: readonly TokenRecord[]): TokenRecord[] {

@@ -24,7 +24,7 @@ import { existsSync, fdatasync, fdatasyncSync, renameSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { FileSinkConfig } from '../../config/types.js';
 import type { AuditSink, SinkStatus } from '../sinks.js';
-import { closeQuietly, openAuditFile, rotationStamp, writeAll, type OpenFile } from './file-io.js';
+import { closeQuietly, LineBatch, openAuditFile, rotationStamp, writeAll, type OpenFile } from './file-io.js';
 
 export { rotationStamp } from './file-io.js';
 
@@ -51,6 +51,8 @@ export interface FileSyncStats {
 /** The AuditSink, plus `syncStats()` (not part of the sink contract: only who opened a file sink sees it). */
 export interface FileSink extends AuditSink {
   readonly path: string;
+  /** write() for a line's UTF-8 bytes (the audit log's native lines): copied before it returns. */
+  writeUtf8(line: Buffer, seq: number): boolean;
   rotationDue(): boolean;
   reopen(rename: boolean): void;
   syncStats(): FileSyncStats;
@@ -71,8 +73,8 @@ class JsonLinesFileSink implements FileSink {
   private readonly sync: FdatasyncFn;
   private readonly now: () => Date;
   private file: OpenFile;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  /** Lines written since the last batch went out (encoded as they come). */
+  private readonly pending = new LineBatch();
   private writeScheduled = false;
   private syncTimer: NodeJS.Timeout | null = null;
   /** The file whose async sync is running (at most one at a time). */
@@ -95,12 +97,16 @@ class JsonLinesFileSink implements FileSink {
 
   write(line: string): boolean {
     if (this.failed || this.closed) return false;
-    this.pending.push(line);
-    if (this.config.maxBytes !== null) this.pendingBytes += Buffer.byteLength(line);
-    if (!this.writeScheduled) {
-      this.writeScheduled = true;
-      setImmediate(this.writePending);
-    }
+    this.pending.addText(line);
+    this.scheduleWrite();
+    return true;
+  }
+
+  /** write() for a line already encoded (the audit log's native lines): copied before it returns. */
+  writeUtf8(line: Buffer): boolean {
+    if (this.failed || this.closed) return false;
+    this.pending.addBytes(line);
+    this.scheduleWrite();
     return true;
   }
 
@@ -131,7 +137,7 @@ class JsonLinesFileSink implements FileSink {
   rotationDue(): boolean {
     const { maxBytes } = this.config;
     if (maxBytes === null || !this.healthy() || !this.file.regular) return false;
-    const size = this.file.bytes + this.pendingBytes;
+    const size = this.file.bytes + this.pending.bytes;
     return size > 0 && size >= maxBytes;
   }
 
@@ -162,13 +168,17 @@ class JsonLinesFileSink implements FileSink {
     return { ...this.stats };
   }
 
+  private scheduleWrite(): void {
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    setImmediate(this.writePending);
+  }
+
   private readonly writePending = (): void => {
     this.writeScheduled = false;
-    if (this.pending.length === 0 || this.failed) return;
-    const batch = Buffer.from(this.pending.join(''));
-    const lines = this.pending.length;
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.pending.lines === 0 || this.failed) return;
+    const lines = this.pending.lines;
+    const batch = this.pending.take();
     try {
       writeAll(this.file.fd, batch);
     } catch {
@@ -254,8 +264,7 @@ class JsonLinesFileSink implements FileSink {
 
   private fail(): void {
     this.failed = true;
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.pending.clear();
     this.clearSyncTimer();
   }
 

@@ -22,6 +22,7 @@ import type { BodyHandling, RequestContext } from '../context.js';
 import type { Runtime } from '../runtime.js';
 import { recordScrubFinding, scrubRecordOf } from '../scrub-record.js';
 import { NEXT, refuse, type Stage, type StageVerdict } from '../stage.js';
+import { sameHeaderLines, tunnelMemo } from '../tunnel-memo.js';
 import { BodyReadAbortedError, decodeBody, encodeBody, hasRequestBody, readBodyUpTo, type DecodedBody } from './request-body.js';
 
 /** Headers that carry the tool's own credential for the host it calls. */
@@ -82,7 +83,7 @@ function judge(
 ): StageVerdict {
   if (handling !== 'none') scrubRecordOf(ctx).requestBody = handling;
   const outgoing = outgoingRequest(ctx, body);
-  const exfiltrated = scanRequest(runtime.scanner, outgoing).filter(
+  const exfiltrated = scanOutgoing(ctx, runtime, outgoing).filter(
     (found) => isForwarded(found, outgoing) && !isOwnCredential(found, ctx, runtime),
   );
   if (exfiltrated.length === 0) return NEXT;
@@ -94,6 +95,30 @@ function judge(
   for (const found of exfiltrated) recordScrubFinding(ctx, 'redacted', found.finding, found.location);
   applyRedaction(ctx, runtime, settings, outgoing, exfiltrated, body);
   return NEXT;
+}
+
+/**
+ * scanRequest(), skipping the header lines when this tunnel's previous request had the very same lines
+ * and the scan found nothing in them under this runtime. Header names and values are scanned on their
+ * own (apart from path, query and body) by the runtime's scanner, a pure function of its input, so the
+ * same lines give the same empty result: skipping them changes nothing but the time. Clients on a
+ * keep-alive tunnel usually repeat their headers verbatim; any difference scans them all again.
+ */
+function scanOutgoing(ctx: RequestContext, runtime: Runtime, outgoing: OutgoingRequest): LocatedFinding[] {
+  const memo = tunnelMemo(ctx, runtime);
+  const clean = memo?.cleanHeaders ?? null;
+  const knownClean = clean !== null && sameHeaderLines(clean, outgoing.rawHeaders);
+  const found = scanRequest(runtime.scanner, knownClean ? { ...outgoing, rawHeaders: NO_HEADER_LINES } : outgoing);
+  if (memo !== null && !knownClean) {
+    memo.cleanHeaders = found.some(isInHeaderLines) ? null : [...outgoing.rawHeaders];
+  }
+  return found;
+}
+
+const NO_HEADER_LINES: readonly string[] = Object.freeze([]);
+
+function isInHeaderLines(found: LocatedFinding): boolean {
+  return found.where.part === 'header' || found.where.part === 'header-name';
 }
 
 function blocks(ctx: RequestContext, settings: ScrubSettings): boolean {

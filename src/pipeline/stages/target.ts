@@ -7,14 +7,16 @@ import { normalizeHost } from '../../policy/host.js';
 import { normalizePath } from '../../policy/path.js';
 import type { Scheme } from '../../policy/types.js';
 import type { RequestContext, Target, TunnelInfo } from '../context.js';
+import type { Runtime } from '../runtime.js';
 import { NEXT, refuse, type Stage, type StageVerdict } from '../stage.js';
+import { tunnelMemo } from '../tunnel-memo.js';
 
 const DEFAULT_PORT: Readonly<Record<Scheme, number>> = { http: 80, https: 443 };
 
 export const targetStage: Stage = {
   name: 'target',
-  run(ctx: RequestContext): StageVerdict {
-    const authority = ctx.tunnel ? tunnelAuthority(ctx) : absoluteAuthority(ctx.rawTarget);
+  run(ctx: RequestContext, runtime: Runtime): StageVerdict {
+    const authority = ctx.tunnel ? tunnelAuthority(ctx, runtime) : absoluteAuthority(ctx.rawTarget);
     if ('reason' in authority) {
       // Inside a tunnel the authority is known whatever the request said: the audit records it.
       if (ctx.tunnel) ctx.target = tunnelTarget(ctx.tunnel, ctx.rawTarget);
@@ -49,10 +51,10 @@ type Authority =
   | { scheme: Scheme; host: string; port: number; pathAndQuery: string }
   | { reason: 'bad_target' | 'host_mismatch'; detail: string };
 
-function tunnelAuthority(ctx: RequestContext): Authority {
+function tunnelAuthority(ctx: RequestContext, runtime: Runtime): Authority {
   const tunnel = ctx.tunnel!;
   const hostHeader = ctx.req.headers.host;
-  if (hostHeader !== undefined) {
+  if (hostHeader !== undefined && !namesTunnelExactly(hostHeader, ctx, runtime)) {
     const named = parseHostHeader(hostHeader, tunnel.scheme);
     if (!named || named.host !== tunnel.host || named.port !== tunnel.port) {
       return { reason: 'host_mismatch', detail: 'Host header differs from the CONNECT authority' };
@@ -68,6 +70,16 @@ function tunnelAuthority(ctx: RequestContext): Authority {
     return { ...abs, scheme: tunnel.scheme };
   }
   return { scheme: tunnel.scheme, host: tunnel.host, port: tunnel.port, pathAndQuery: ctx.rawTarget };
+}
+
+/**
+ * The usual Host header is the tunnel's authority spelled canonically (`api.example.test` or
+ * `api.example.test:443`): string equality settles it without URL parsing. Any other spelling, matching
+ * or not, is judged by parseHostHeader(); this only ever accepts what that would accept.
+ */
+function namesTunnelExactly(hostHeader: string, ctx: RequestContext, runtime: Runtime): boolean {
+  const memo = tunnelMemo(ctx, runtime);
+  return memo !== null && memo.hostHeaders.includes(hostHeader);
 }
 
 function absoluteAuthority(rawTarget: string): Authority {

@@ -1,7 +1,7 @@
 /**
  * Response scrubbing over real loopback HTTP: an upstream node:http server, a tiny relay server that
- * fetches from it with http.request and hands the IncomingMessage to setupResponseScrub (as the
- * forwarder will), and a real client of the relay. What the client receives is the oracle: secrets
+ * fetches from it with http.request and hands the response (as an UpstreamResponse, the shape the
+ * forwarder's undici exchange produces) to setupResponseScrub, and a real client of the relay. What the client receives is the oracle: secrets
  * redacted whatever the coding and chunking, the representation headers fixed up, binary bodies
  * byte-identical, events delivered while the upstream is idle, memory bounded under a slow reader.
  */
@@ -22,10 +22,23 @@ import {
   type ResponseScrubOptions,
   type ResponseScrubSetup,
 } from '../../../src/proxy/response-scrub.js';
+import type { UpstreamResponse } from '../../../src/proxy/upstream-exchange.js';
 import { createDecoder, parseCodings, WHOLE_MAX_ENCODED_BYTES } from '../../../src/proxy/content-coding.js';
 import { createEncodedStreamRedactor, StreamRedactor, type Finding } from '../../../src/scanning/index.js';
 import { testScanner } from '../../helpers/proxy.js';
 import { githubToken } from '../scanning/helpers.js';
+
+/** The forwarder's view of an upstream response, made from Node's (the same fields undici's handler fills). */
+function asUpstreamResponse(res: http.IncomingMessage): UpstreamResponse {
+  return {
+    statusCode: res.statusCode ?? 502,
+    statusMessage: res.statusMessage ?? '',
+    rawHeaders: res.rawHeaders,
+    contentLength: res.headers['content-length'],
+    transferEncoding: res.headers['transfer-encoding'],
+    body: res,
+  };
+}
 
 const TOKEN = githubToken('ghp', 'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1');
 const REDACTED = '[REDACTED:github_classic_pat]';
@@ -74,7 +87,7 @@ async function relayOf(upstream: Handler, options: Partial<ResponseScrubOptions>
   const port = await listen((req, res) => {
     const upstreamReq = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, agent: false }, (upstreamRes) => {
       const passed = endToEndHeaders(upstreamRes.rawHeaders);
-      const setup = setupResponseScrub(req.method ?? 'GET', upstreamRes, passed, scrubOptions);
+      const setup = setupResponseScrub(req.method ?? 'GET', asUpstreamResponse(upstreamRes), passed, scrubOptions);
       relayed.setup = setup;
       if (setup.kind === 'refuse') {
         upstreamRes.destroy();
@@ -448,7 +461,7 @@ describe('setupResponseScrub: failures after the head went out', () => {
         res.write('partial');
       }),
     );
-    const setup = setupResponseScrub('GET', upstreamRes, endToEndHeaders(upstreamRes.rawHeaders), {
+    const setup = setupResponseScrub('GET', asUpstreamResponse(upstreamRes), endToEndHeaders(upstreamRes.rawHeaders), {
       createRedactor: () => new StreamRedactor(testScanner()),
       undecodable: 'block',
     });

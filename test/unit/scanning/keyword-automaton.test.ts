@@ -50,6 +50,23 @@ describe('KeywordAutomaton', () => {
     }
   });
 
+  it('finds keywords that straddle the lane boundaries of short inputs (lanes start at 32 bytes)', () => {
+    const keywords = ['boundary', 'ry-x', 'yyy'];
+    for (let length = 24; length <= 90; length++) {
+      for (let at = 0; at + 10 <= length; at++) {
+        const text = `${'y'.repeat(at)}boundary-x${'y'.repeat(length - at - 10)}`;
+        expect(hitsOf(keywords, text), `length ${length}, at ${at}`).toEqual(naiveHits(keywords, text));
+      }
+    }
+  });
+
+  it('answers an input without keywords with no hits, whatever its length', () => {
+    const automaton = KeywordAutomaton.compile(['ghp_', 'xoxb-']);
+    for (const length of [0, 1, 31, 32, 33, 200, 5000]) {
+      expect(automaton.findAll(Buffer.alloc(length, 0x61))).toEqual({ keywords: [], starts: [] });
+    }
+  });
+
   it('agrees with a brute-force search on long random texts (interleaved lanes)', () => {
     const alphabet = fc.constantFrom(...'abAB_-xX');
     fc.assert(

@@ -131,6 +131,26 @@ describe('redact', () => {
     expect(output).toEqual(Buffer.concat([before, Buffer.from('[REDACTED:acme_api_key]'), after]));
   });
 
+  it.each([
+    ['a keyword in another case', `x ACME_ y`, true],
+    ['a keyword inside a word', 'preghp_post', true],
+    ['text without any keyword', 'nothing secret here, 42 times', false],
+    ['nothing at all', '', false],
+  ])('mentionsKeyword: %s', (_what, text, expected) => {
+    expect(scanner.mentionsKeyword(Buffer.from(text))).toBe(expected);
+  });
+
+  it('finds nothing where no keyword is mentioned', () => {
+    const text = fc.string({ unit: fc.constantFrom(...'acmeACME_ghp-zkeylong:01 =Zx8'), maxLength: 80 });
+    fc.assert(
+      fc.property(text, (value) => {
+        const input = Buffer.from(value);
+        if (!scanner.mentionsKeyword(input)) expect(scanner.matches(input)).toEqual([]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('redactString returns the very same string when nothing is found', () => {
     const text = 'nothing secret here \u{1F600}';
     expect(scanner.redactString(text).output).toBe(text);

@@ -104,6 +104,17 @@ describe('StreamRedactor', () => {
     expect(largestBacklog).toBeLessThan(2 * scanner.tailBytes + 3 * 4096 + 1000);
   });
 
+  it('passes clean input through as it came, never aliasing the caller\'s chunk, and ends once', () => {
+    const redactor = new StreamRedactor(scanner);
+    const chunk = Buffer.from('{"jsonrpc":"2.0","id":1,"result":{"text":"no secret, just acme and acme_"}}');
+    const expected = Buffer.from(chunk);
+    const early = redactor.push(chunk);
+    // The caller may reuse its chunk as soon as push() returns.
+    chunk.fill(0x78);
+    expect(Buffer.concat([...early, ...redactor.end()])).toEqual(expected);
+    expect(redactor.end()).toEqual([]);
+  });
+
   it('reports each finding once, with offsets counted from the start of the stream', () => {
     const findings: Finding[] = [];
     const redactor = new StreamRedactor(scanner, { onFinding: (finding) => findings.push(finding) });
