@@ -29,7 +29,7 @@ export async function responseBody(ctx: RequestContext, upstreamRes: UpstreamRes
   const whole = wholeScrubPlan(ctx.method, upstreamRes, passed, options);
   let source = upstreamRes;
   if (whole !== null) {
-    const raw = await readWhole(upstreamRes.body, whole.declaredBytes);
+    const raw = await readWhole(upstreamRes, whole.declaredBytes);
     const scrubbed = scrubWhole(raw, whole.codings, { createRedactor: options.createRedactor, maxDecodedBytes: DEFAULT_MAX_DECODED_BYTES });
     if (scrubbed !== null) {
       scrubRecordOf(ctx).responseBody = 'scanned';
@@ -57,7 +57,14 @@ class ContentLengthExceededError extends Error {
   }
 }
 
-async function readWhole(body: Readable, declaredBytes: number): Promise<Buffer> {
+/** The declared bytes, straight from the exchange when it can (no stream), else read from the body stream. */
+async function readWhole(upstreamRes: UpstreamResponse, declaredBytes: number): Promise<Buffer> {
+  if (upstreamRes.readWhole !== undefined) {
+    const whole = await upstreamRes.readWhole();
+    if (whole.length > declaredBytes) throw new ContentLengthExceededError();
+    return whole;
+  }
+  const body = upstreamRes.body;
   const part = await readUpTo(body, declaredBytes);
   if (!part.ended) {
     body.destroy();

@@ -20,7 +20,13 @@ export interface UpstreamResponse {
   /** The framing headers the scrub decisions need (lowercase name, first value). */
   readonly contentLength: string | undefined;
   readonly transferEncoding: string | undefined;
+  /** The body as a stream (made on first use; what arrived before is in it). */
   readonly body: Readable;
+  /**
+   * The whole body as one buffer, without a stream (for small bodies of declared length). Use either this
+   * or `body`, not both. Rejects with what ended the exchange.
+   */
+  readWhole?(): Promise<Buffer>;
 }
 
 export interface ExchangeRequest {
@@ -67,6 +73,27 @@ class UpstreamBody extends Readable {
   }
 }
 
+/** The response handed to the forwarder: its body is a stream only when asked for one. */
+class ExchangeResponse implements UpstreamResponse {
+  constructor(
+    private readonly handler: ExchangeHandler,
+    readonly statusCode: number,
+    readonly statusMessage: string,
+    readonly rawHeaders: readonly string[],
+    readonly contentLength: string | undefined,
+    readonly transferEncoding: string | undefined,
+  ) {}
+  get body(): Readable {
+    return this.handler.streamBody();
+  }
+  readWhole(): Promise<Buffer> {
+    return this.handler.collectBody();
+  }
+}
+
+// What arrives before the forwarder chose how to read the body is held, up to this much before pausing.
+const HELD_BEFORE_CHOICE = 64 * 1024;
+
 /** undici's handler contract (onConnect, onHeaders, onData, onComplete, onError), one per exchange. */
 class ExchangeHandler implements Dispatcher.DispatchHandler {
   private resolve: ((response: UpstreamResponse) => void) | null = null;
@@ -75,6 +102,11 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   private pendingAbort: Error | null = null;
   private resumeUpstream: (() => void) | null = null;
   private body: UpstreamBody | null = null;
+  /** Chunks not yet handed to a stream or a collector. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private collector: { resolve: (body: Buffer) => void; reject: (error: Error) => void } | null = null;
+  private failure: Error | null = null;
   private done = false;
   private pausedAt: number | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
@@ -105,34 +137,74 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       if (name.length === 14 && contentLength === undefined && name.toLowerCase() === 'content-length') contentLength = value;
       else if (name.length === 17 && transferEncoding === undefined && name.toLowerCase() === 'transfer-encoding') transferEncoding = value;
     }
-    this.body = new UpstreamBody(this);
-    this.resolve?.({ statusCode, statusMessage: statusText, rawHeaders, contentLength, transferEncoding, body: this.body });
+    this.resolve?.(new ExchangeResponse(this, statusCode, statusText, rawHeaders, contentLength, transferEncoding));
     this.resolve = null;
     this.reject = null;
     return true;
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.body === null || this.body.destroyed) return true;
-    if (this.body.push(chunk)) return true;
+    if (this.body !== null) {
+      if (this.body.destroyed || this.body.push(chunk)) return true;
+      this.paused();
+      return false;
+    }
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.collector !== null || this.heldBytes < HELD_BEFORE_CHOICE) return true;
     this.paused();
     return false;
   }
 
   onComplete(): void {
     this.finish();
-    this.body?.push(null);
+    if (this.body !== null) this.body.push(null);
+    else if (this.collector !== null) this.collector.resolve(this.takeHeld());
   }
 
   onError(error: Error): void {
     this.finish();
+    this.failure = error;
     if (this.reject !== null) {
       this.reject(error);
       this.resolve = null;
       this.reject = null;
     } else if (this.body !== null && !this.body.destroyed) {
       this.body.destroy(error);
+    } else if (this.collector !== null) {
+      this.collector.reject(error);
     }
+  }
+
+  /** The body as a stream, holding what arrived so far; the same stream on every call. */
+  streamBody(): UpstreamBody {
+    if (this.body !== null) return this.body;
+    const body = new UpstreamBody(this);
+    this.body = body;
+    for (const chunk of this.held) body.push(chunk);
+    this.held = [];
+    this.heldBytes = 0;
+    if (this.failure !== null) body.destroy(this.failure);
+    else if (this.done) body.push(null);
+    else this.resumeReading();
+    return body;
+  }
+
+  collectBody(): Promise<Buffer> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.done) return Promise.resolve(this.takeHeld());
+    const collected = new Promise<Buffer>((resolve, reject) => {
+      this.collector = { resolve, reject };
+    });
+    this.resumeReading();
+    return collected;
+  }
+
+  private takeHeld(): Buffer {
+    const whole = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    return whole;
   }
 
   resumeReading(): void {

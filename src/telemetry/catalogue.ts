@@ -13,18 +13,41 @@ export const CERT_MINT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 
 export type Catalogue = ReturnType<typeof declareCatalogue>;
 
-/** `collectSinks` runs at scrape time, before the audit spool gauges are read (once per gauge: it must be idempotent). */
-export function declareCatalogue(registry: Registry, collectSinks: () => void) {
+/** The counters audit events feed; their increments are tallied outside prom-client (event-metrics.ts). */
+export type TalliedCounter =
+  | 'requests'
+  | 'denials'
+  | 'upstreamErrors'
+  | 'scrubFindings'
+  | 'scrubBodies'
+  | 'redactions'
+  | 'exfiltration'
+  | 'credentials'
+  | 'actorRequests'
+  | 'actorConflicts';
+
+/** Run at scrape time, each before its metrics are read (once per metric: they must be idempotent). */
+export interface CatalogueHooks {
+  /** Before the audit spool gauges are read. */
+  readonly collectSinks: () => void;
+  /** Before a tallied counter is read: adds its pending increments. */
+  readonly flushTally: (metric: TalliedCounter) => void;
+}
+
+export function declareCatalogue(registry: Registry, hooks: CatalogueHooks) {
+  const flush = (metric: TalliedCounter) => () => hooks.flushTally(metric);
   return {
-    ...trafficMetrics(registry),
-    ...secretMetrics(registry),
-    ...tokenMetrics(registry),
-    ...auditMetrics(registry, collectSinks),
+    ...trafficMetrics(registry, flush),
+    ...secretMetrics(registry, flush),
+    ...tokenMetrics(registry, flush),
+    ...auditMetrics(registry, hooks.collectSinks),
     ...proxyMetrics(registry),
   };
 }
 
-function trafficMetrics(registry: Registry) {
+type Flush = (metric: TalliedCounter) => () => void;
+
+function trafficMetrics(registry: Registry, flush: Flush) {
   const registers = [registry];
   return {
     requests: new Counter({
@@ -32,6 +55,7 @@ function trafficMetrics(registry: Registry) {
       help: 'Requests and refused CONNECTs by tool, host (as the policy names it, else "other"), method, final decision and response status class.',
       labelNames: ['tool', 'host', 'method', 'decision', 'status_class'] as const,
       registers,
+      collect: flush('requests'),
     }),
     duration: new Histogram({
       name: 'mcp_egress_request_duration_seconds',
@@ -52,17 +76,19 @@ function trafficMetrics(registry: Registry) {
       help: 'Refused requests (deny) and those report mode let through (would_deny), by tool and reason code.',
       labelNames: ['tool', 'decision', 'reason'] as const,
       registers,
+      collect: flush('denials'),
     }),
     upstreamErrors: new Counter({
       name: 'mcp_egress_upstream_errors_total',
       help: 'Requests that failed talking to the upstream (DNS, connect, TLS, reset, timeout, undecodable), by tool and reason code.',
       labelNames: ['tool', 'reason'] as const,
       registers,
+      collect: flush('upstreamErrors'),
     }),
   };
 }
 
-function secretMetrics(registry: Registry) {
+function secretMetrics(registry: Registry, flush: Flush) {
   const registers = [registry];
   return {
     scrubFindings: new Counter({
@@ -70,29 +96,33 @@ function secretMetrics(registry: Registry) {
       help: 'Secrets found in traffic, by tool, direction (request/response), action (redacted, blocked, would_block) and token kind.',
       labelNames: ['tool', 'direction', 'action', 'kind'] as const,
       registers,
+      collect: flush('scrubFindings'),
     }),
     scrubBodies: new Counter({
       name: 'mcp_egress_scrub_bodies_total',
       help: 'Bodies by direction and how scrubbing treated them (scanned, binary, undecodable, too_large, off).',
       labelNames: ['direction', 'handling'] as const,
       registers,
+      collect: flush('scrubBodies'),
     }),
     redactions: new Counter({
       name: 'mcp_egress_redactions_total',
       help: 'Secrets replaced by a marker, by pattern kind and location (request, response, log: a process log or audit line).',
       labelNames: ['kind', 'location'] as const,
       registers,
+      collect: flush('redactions'),
     }),
     exfiltration: new Counter({
       name: 'mcp_egress_exfiltration_blocks_total',
       help: 'Requests carrying a secret the tool may not send there: refused (blocked) or, in report mode, let through (would_block).',
       labelNames: ['tool', 'action'] as const,
       registers,
+      collect: flush('exfiltration'),
     }),
   };
 }
 
-function tokenMetrics(registry: Registry) {
+function tokenMetrics(registry: Registry, flush: Flush) {
   const registers = [registry];
   return {
     credentials: new Counter({
@@ -100,18 +130,21 @@ function tokenMetrics(registry: Registry) {
       help: 'Credentials sent upstream, by token kind and the actor type the request was attributed to.',
       labelNames: ['kind', 'actor_type'] as const,
       registers,
+      collect: flush('credentials'),
     }),
     actorRequests: new Counter({
       name: 'mcp_egress_actor_requests_total',
       help: 'Requests by tool and attributed actor type (human, automation, unknown).',
       labelNames: ['tool', 'actor_type'] as const,
       registers,
+      collect: flush('actorRequests'),
     }),
     actorConflicts: new Counter({
       name: 'mcp_egress_actor_conflicts_total',
       help: 'Requests whose attribution evidence disagreed (human vs automation), by tool.',
       labelNames: ['tool'] as const,
       registers,
+      collect: flush('actorConflicts'),
     }),
     tokenSignals: new Counter({
       name: 'mcp_egress_token_signals_total',

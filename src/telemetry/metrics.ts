@@ -12,7 +12,7 @@ import type { AuditEvent } from '../audit/event.js';
 import type { SinkStatus } from '../audit/sinks.js';
 import { TOKEN_SIGNALS, type TokenSignalKind } from '../tokens/signals.js';
 import { declareCatalogue, type Catalogue } from './catalogue.js';
-import { recordEvent, type LabelScope } from './event-metrics.js';
+import { createEventRecorder, type LabelScope } from './event-metrics.js';
 import {
   ACTOR_TYPES,
   ANONYMOUS_DENY_REASONS,
@@ -69,7 +69,11 @@ export interface Metrics {
 
 export function createMetrics(options: MetricsOptions): Metrics {
   let watched: (() => readonly WatchedSink[]) | null = null;
-  const catalogue: Catalogue = declareCatalogue(options.registry, () => collectSinks(catalogue, watched));
+  const catalogue: Catalogue = declareCatalogue(options.registry, {
+    collectSinks: () => collectSinks(catalogue, watched),
+    flushTally: (metric) => events.flush(metric),
+  });
+  const events = createEventRecorder(catalogue);
   catalogue.buildInfo.set({ version: options.version }, 1);
   if (options.collectProcessMetrics !== false) collectProcessMetrics(options.registry);
   seedStatic(catalogue);
@@ -78,7 +82,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const auditWriteLabels = auditWriteLabeler();
 
   return {
-    recordEvent: (event) => recordEvent(catalogue, scope, event),
+    recordEvent: (event) => events.record(scope, event),
     setPolicy(next) {
       policy = next;
       scope = applyPolicy(catalogue, next);

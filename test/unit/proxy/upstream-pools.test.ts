@@ -125,4 +125,23 @@ describe('upstream pools', () => {
     response.body.resume();
     expect((await failed).message).toBe('stop');
   });
+
+  it('reads a small body whole without a stream, the same bytes a stream gives', async () => {
+    const upstream = poolsWith([pki.caCert]);
+    const dial = dialTo(backend.port, 'api.example.test');
+    const call = exchange(upstream.dispatcherFor(dial), { method: 'GET', path: '/json?whole=1', headers: ['Host', 'api.example.test'], body: null, responseTimeoutMs: 5_000 });
+    const whole = await (await call.response).readWhole!();
+    const streamed = await get(upstream, dial, '/json?whole=1');
+    expect(whole.toString('utf8')).toBe(streamed.text);
+  });
+
+  it('keeps what arrived before the body was asked for: a stream taken after the exchange ended still has it all', async () => {
+    const upstream = poolsWith([pki.caCert]);
+    const call = exchange(upstream.dispatcherFor(dialTo(backend.port, 'api.example.test')), { method: 'GET', path: '/json?late=1', headers: ['Host', 'api.example.test'], body: null, responseTimeoutMs: 5_000 });
+    const response = await call.response;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the whole response has arrived by now
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(chunk as Buffer);
+    expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toMatchObject({ url: '/json?late=1' });
+  });
 });

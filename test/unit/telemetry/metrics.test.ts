@@ -156,3 +156,40 @@ describe('scrub labels stay bounded', () => {
     }
   });
 });
+
+// Counters fed by events are tallied outside prom-client and added at scrape time (event-metrics.ts).
+describe('tallied counters', () => {
+  const REQUESTS = 'mcp_egress_requests_total';
+  const REDACTIONS = 'mcp_egress_redactions_total';
+
+  it('read exact at every scrape, with new series in first-use order', async () => {
+    const { metrics, series } = setup();
+    const writer = { tool: 'writer', host: 'other', method: 'GET', decision: 'allow', status_class: '2xx' };
+    const finding = scrub([['redacted', 'slack_webhook_url', 'request.body', 2]]);
+    const steps: readonly [events: readonly AuditEvent[], logRedactions: number, findings: number, logs: number][] = [
+      [[eventWith(finding, 'writer')], 0, 2, 0],
+      [[eventWith(finding, 'writer'), eventWith(finding, 'writer')], 1, 6, 1],
+      [[], 2, 6, 3],
+      [[eventWith(undefined, 'writer'), eventWith(finding, 'writer')], 0, 8, 3],
+    ];
+    let writerRequests = 0;
+    for (const [events, logRedactions, findings, logs] of steps) {
+      for (const event of events) metrics.recordEvent(event);
+      for (let i = 0; i < logRedactions; i++) metrics.recordLogRedaction('slack_webhook_url');
+      writerRequests += events.length;
+      expect((await series(REQUESTS)).filter(({ labels }) => labels.tool === 'writer' && labels.decision === 'allow')).toEqual([{ labels: writer, value: writerRequests }]);
+      expect(await series(REDACTIONS)).toEqual([
+        { labels: { kind: 'slack_webhook_url', location: 'request' }, value: findings },
+        ...(logs === 0 ? [] : [{ labels: { kind: 'slack_webhook_url', location: 'log' }, value: logs }]),
+      ]);
+    }
+  });
+
+  it('refuse a negative count at record time, as prom-client does, not at scrape time', async () => {
+    const { registry, metrics } = setup();
+    const finding = scrub([['redacted', 'slack_webhook_url', 'request.body', 1]]);
+    metrics.recordEvent(eventWith(finding));
+    expect(() => metrics.recordEvent(eventWith(scrub([['redacted', 'slack_webhook_url', 'request.body', -1]])))).toThrow();
+    await expect(registry.metrics()).resolves.toContain('mcp_egress_scrub_findings_total{tool="reader",direction="request",action="redacted",kind="slack_webhook_url"} 1');
+  });
+});
