@@ -99,6 +99,14 @@ our_service_pid() {
   echo "$pid"
 }
 
+# A service started from a directory that was removed since (a CI clone in /tmp) hands that cwd to conmon,
+# which then fails every container start ("Failed to get working directory" -> API 500 "broken pipe").
+service_cwd_gone() {
+  local pid
+  pid=$(our_service_pid) || return 1
+  [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == *" (deleted)" ]]
+}
+
 stop_service() {
   local pid
   if pid=$(our_service_pid); then
@@ -112,15 +120,16 @@ stop_service() {
 start_service() {
   if api_answers; then
     if ! our_service_pid >/dev/null; then log "the API socket $PODMAN_SOCK is served by someone else; leaving it"; return; fi
-    if ((CONFIG_CHANGED == 0)); then log "API service already running"; return; fi
-    log "configuration changed: restarting the API service"
+    if ((CONFIG_CHANGED == 0)) && ! service_cwd_gone; then log "API service already running"; return; fi
+    log "configuration changed or its working directory is gone: restarting the API service"
     stop_service
   fi
   mkdir -p "$(dirname "$PODMAN_SOCK")"
   rm -f "$PODMAN_SOCK"
   # No systemd to socket-activate it: run it detached; --time=0 keeps it from exiting when idle. It must
   # not inherit the lock's descriptor (9), or it would hold the lock for as long as it runs.
-  setsid nohup podman system service --time=0 "unix://$PODMAN_SOCK" >>"$LOGFILE" 2>&1 </dev/null 9>&- &
+  # Started from /, so no removed directory can ever be its working directory (see service_cwd_gone).
+  (cd / && exec setsid nohup podman system service --time=0 "unix://$PODMAN_SOCK" >>"$LOGFILE" 2>&1 </dev/null 9>&-) &
   echo $! >"$PIDFILE"
   for _ in $(seq 100); do api_answers && break; sleep 0.1; done
   api_answers || die "the podman API did not come up; see $LOGFILE"
