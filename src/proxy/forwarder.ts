@@ -16,7 +16,6 @@ export type { ForwarderOptions } from './upstream-request.js';
 import { classifyUpstreamError } from './upstream-errors.js';
 import { ResponseBodyError } from './response-scrub.js';
 import { responseBody } from './response-body.js';
-import { endWhole } from './whole-body.js';
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   return { forward: (ctx) => (ctx.upgradeHead ? forwardWebSocket(ctx, options) : forwardOnce(ctx, options)) };
@@ -64,6 +63,24 @@ async function forwardOnce(ctx: RequestContext, options: ForwarderOptions): Prom
 function flushHeadWhileHeldBack(res: http.ServerResponse, record: { readonly bytes: number }): void {
   setImmediate(() => {
     if (record.bytes === 0 && !res.writableEnded && !res.destroyed) res.flushHeaders();
+  });
+}
+
+/**
+ * A small scrubbed body goes out whole: head and body in one write with its own Content-Length, instead of
+ * a chunked stream whose head, data and last chunk leave in separate writes (each a TLS record and a
+ * system call). Settles when the bytes were handed to the client's connection.
+ */
+function endWhole(res: http.ServerResponse, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onClose = (): void => {
+      if (!res.writableFinished) reject(new ClientGoneError());
+    };
+    res.once('close', onClose);
+    res.end(bytes, () => {
+      res.off('close', onClose);
+      resolve();
+    });
   });
 }
 

@@ -24,9 +24,16 @@ export function writeRefusal(ctx: RequestContext, refusal: Refusal): void {
   const reply = errorReply(refusal.reason, ctx.requestId);
   ctx.response = { status: reply.status, bytes: Buffer.byteLength(reply.body) };
   // A refused request's unread body would otherwise be parsed as the next request on this connection.
-  if (!ctx.req.complete) res.shouldKeepAlive = false;
+  // A request that declares no body (RFC 9112 §6.3) has none to leave behind, even while Node has not yet
+  // marked it complete (a refusal decided in the tick its head arrived): its connection stays open.
+  if (!ctx.req.complete && declaresBody(ctx.req)) res.shouldKeepAlive = false;
   res.writeHead(reply.status, reply.headers);
   res.end(reply.body);
+}
+
+function declaresBody(req: RequestContext['req']): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** CONNECT refusals: no ServerResponse exists, so the reply is written in one piece and the socket ends. */

@@ -10,9 +10,8 @@ import { Readable } from 'node:stream';
 import type { RequestContext } from '../pipeline/context.js';
 import { scrubRecordOf } from '../pipeline/scrub-record.js';
 import { endToEndHeaders } from './hop-by-hop.js';
-import { DEFAULT_MAX_DECODED_BYTES, setupResponseScrub, wholeScrubPlan, type ResponseScrubOptions } from './response-scrub.js';
-import type { UpstreamResponse } from './upstream-exchange.js';
-import { readUpTo } from './whole-body.js';
+import { setupResponseScrub, wholeScrubPlan, type ResponseScrubOptions } from './response-scrub.js';
+import type { StreamedResponse, UpstreamResponse } from './upstream-exchange.js';
 import { scrubWhole } from './whole-scrub.js';
 
 export type ResponseBody =
@@ -27,16 +26,24 @@ export async function responseBody(ctx: RequestContext, upstreamRes: UpstreamRes
   if (plan === undefined || plan === null) return { kind: 'stream', rawHeaders: passed, stream: upstreamRes.body, heldBack: false };
   const options: ResponseScrubOptions = { createRedactor: () => plan.createBodyRedactor(), undecodable: plan.undecodable };
   const whole = wholeScrubPlan(ctx.method, upstreamRes, passed, options);
-  let source = upstreamRes;
+  let source: StreamedResponse = upstreamRes;
   if (whole !== null) {
-    const raw = await readWhole(upstreamRes, whole.declaredBytes);
-    const scrubbed = scrubWhole(raw, whole.codings, { createRedactor: options.createRedactor, maxDecodedBytes: DEFAULT_MAX_DECODED_BYTES });
+    const raw = await upstreamRes.readWhole();
+    if (raw.length > whole.declaredBytes) throw new ContentLengthExceededError();
+    const scrubbed = scrubWhole(raw, whole.codings, { createRedactor: options.createRedactor, maxDecodedBytes: whole.maxDecodedBytes });
     if (scrubbed !== null) {
       scrubRecordOf(ctx).responseBody = 'scanned';
       return { kind: 'whole', rawHeaders: whole.rawHeaders, bytes: scrubbed };
     }
     // It decodes to more than a whole decode holds: the same bytes go through the stream stages.
-    source = { ...upstreamRes, body: Readable.from([raw]) };
+    source = {
+      statusCode: upstreamRes.statusCode,
+      statusMessage: upstreamRes.statusMessage,
+      rawHeaders: upstreamRes.rawHeaders,
+      contentLength: upstreamRes.contentLength,
+      transferEncoding: upstreamRes.transferEncoding,
+      body: Readable.from([raw]),
+    };
   }
   const setup = setupResponseScrub(ctx.method, source, passed, options);
   const record = scrubRecordOf(ctx);
@@ -55,20 +62,4 @@ class ContentLengthExceededError extends Error {
     super('the upstream sent more than its Content-Length');
     this.name = 'ContentLengthExceededError';
   }
-}
-
-/** The declared bytes, straight from the exchange when it can (no stream), else read from the body stream. */
-async function readWhole(upstreamRes: UpstreamResponse, declaredBytes: number): Promise<Buffer> {
-  if (upstreamRes.readWhole !== undefined) {
-    const whole = await upstreamRes.readWhole();
-    if (whole.length > declaredBytes) throw new ContentLengthExceededError();
-    return whole;
-  }
-  const body = upstreamRes.body;
-  const part = await readUpTo(body, declaredBytes);
-  if (!part.ended) {
-    body.destroy();
-    throw new ContentLengthExceededError();
-  }
-  return part.chunks.length === 1 ? part.chunks[0]! : Buffer.concat(part.chunks, part.bytes);
 }

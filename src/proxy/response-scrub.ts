@@ -28,7 +28,7 @@
 import { Transform, type Duplex, type Readable } from 'node:stream';
 import { redactorTransform, type ChunkRedactor } from '../scanning/stream-redactor.js';
 import { BOUNDARY_LOOKBEHIND, lastEventEnd, lastLineEnd, responseBodyKind, type BodyFraming } from '../scanning/body-kind.js';
-import type { UpstreamResponse } from './upstream-exchange.js';
+import type { StreamedResponse, UpstreamHead } from './upstream-exchange.js';
 import { createDecoder, decodedSizeGuard, parseCodings, ResponseBodyError, WHOLE_MAX_ENCODED_BYTES, type ContentCoding } from './content-coding.js';
 
 export { scrubbableAcceptEncoding, ResponseBodyError } from './content-coding.js';
@@ -57,7 +57,7 @@ export type ResponseScrubSetup =
   | { readonly kind: 'refuse'; readonly reason: 'response_undecodable' }
   | { readonly kind: 'scrub'; readonly rawHeaders: string[]; readonly body: Readable; readonly handling: 'scanned' };
 
-export const DEFAULT_MAX_DECODED_BYTES = 1024 ** 3;
+const DEFAULT_MAX_DECODED_BYTES = 1024 ** 3;
 
 /**
  * `passedHeaders`: the upstream's end-to-end headers (hop-by-hop ones already removed). Call it in the
@@ -65,7 +65,7 @@ export const DEFAULT_MAX_DECODED_BYTES = 1024 ** 3;
  */
 export function setupResponseScrub(
   requestMethod: string,
-  upstreamRes: UpstreamResponse,
+  upstreamRes: StreamedResponse,
   passedHeaders: readonly string[],
   options: ResponseScrubOptions,
 ): ResponseScrubSetup {
@@ -80,10 +80,15 @@ export function setupResponseScrub(
  * and scrubbed in one synchronous call (whole-scrub.ts) instead of through the stream stages — the same
  * bytes out, without a stream per stage. Null: not such a body (use setupResponseScrub).
  */
-export function wholeScrubPlan(requestMethod: string, upstreamRes: UpstreamResponse, passedHeaders: readonly string[], options: ResponseScrubOptions): WholeScrubPlan | null {
+export function wholeScrubPlan(requestMethod: string, upstreamRes: UpstreamHead, passedHeaders: readonly string[], options: ResponseScrubOptions): WholeScrubPlan | null {
   const plan = planScrub(requestMethod, upstreamRes, options);
   if (plan.kind !== 'scrub' || plan.framing !== 'stream' || !isSmallDeclaredBody(upstreamRes)) return null;
-  return { rawHeaders: scrubbedHeaders(passedHeaders), codings: plan.codings, declaredBytes: Number(upstreamRes.contentLength) };
+  return {
+    rawHeaders: scrubbedHeaders(passedHeaders),
+    codings: plan.codings,
+    declaredBytes: Number(upstreamRes.contentLength),
+    maxDecodedBytes: options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
+  };
 }
 
 export interface WholeScrubPlan {
@@ -91,13 +96,15 @@ export interface WholeScrubPlan {
   /** In the order applied; decoded in reverse. */
   readonly codings: readonly ContentCoding[];
   readonly declaredBytes: number;
+  /** The same bound on decoded bytes as the stream stages apply. */
+  readonly maxDecodedBytes: number;
 }
 
 type ScrubPlan =
   | Exclude<ResponseScrubSetup, { kind: 'scrub' }>
   | { readonly kind: 'scrub'; readonly codings: readonly ContentCoding[]; readonly framing: BodyFraming };
 
-function planScrub(requestMethod: string, upstreamRes: UpstreamResponse, options: ResponseScrubOptions): ScrubPlan {
+function planScrub(requestMethod: string, upstreamRes: UpstreamHead, options: ResponseScrubOptions): ScrubPlan {
   if (!hasBody(requestMethod, upstreamRes)) return { kind: 'relay', handling: 'none' };
   const bodyKind = responseBodyKind(upstreamRes.rawHeaders);
   if (!bodyKind.scan) return { kind: 'relay', handling: 'binary' };
@@ -108,7 +115,7 @@ function planScrub(requestMethod: string, upstreamRes: UpstreamResponse, options
   return { kind: 'scrub', codings, framing: bodyKind.framing };
 }
 
-function hasBody(requestMethod: string, upstreamRes: UpstreamResponse): boolean {
+function hasBody(requestMethod: string, upstreamRes: UpstreamHead): boolean {
   const status = upstreamRes.statusCode;
   if (requestMethod.toUpperCase() === 'HEAD' || status < 200 || status === 204 || status === 304) return false;
   return upstreamRes.transferEncoding !== undefined || upstreamRes.contentLength?.trim() !== '0';
@@ -155,7 +162,7 @@ interface Stage {
   readonly asBodyError: ((error: Error) => Error) | null;
 }
 
-function scrubbedBody(upstreamRes: UpstreamResponse, codings: readonly ContentCoding[], framing: BodyFraming, options: ResponseScrubOptions): Readable {
+function scrubbedBody(upstreamRes: StreamedResponse, codings: readonly ContentCoding[], framing: BodyFraming, options: ResponseScrubOptions): Readable {
   const decoderOptions = { whole: isSmallDeclaredBody(upstreamRes) };
   const stages: Stage[] = [...codings].reverse().map((coding) => ({
     stream: createDecoder(coding, decoderOptions),
@@ -170,7 +177,7 @@ function scrubbedBody(upstreamRes: UpstreamResponse, codings: readonly ContentCo
  * A body whose whole length is declared and small: its decoders may hold it and decode it in one call
  * (content-coding.ts). Not a chunked body, whose end is unknown (an event stream must not be held back).
  */
-export function isSmallDeclaredBody(upstreamRes: UpstreamResponse): boolean {
+function isSmallDeclaredBody(upstreamRes: UpstreamHead): boolean {
   const declared = upstreamRes.contentLength;
   if (upstreamRes.transferEncoding !== undefined || declared === undefined || declared.trim() === '') return false;
   const length = Number(declared);

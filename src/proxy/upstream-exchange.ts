@@ -12,7 +12,8 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { UpstreamTimeoutError } from './upstream-errors.js';
 
-export interface UpstreamResponse {
+/** A response head: what the scrub decisions read. */
+export interface UpstreamHead {
   readonly statusCode: number;
   readonly statusMessage: string;
   /** [name, value, name, value, …] as received, order and case kept. */
@@ -20,13 +21,21 @@ export interface UpstreamResponse {
   /** The framing headers the scrub decisions need (lowercase name, first value). */
   readonly contentLength: string | undefined;
   readonly transferEncoding: string | undefined;
+}
+
+/** A head with its body as a stream: what the stream stages of response-scrub.ts read. */
+export interface StreamedResponse extends UpstreamHead {
+  readonly body: Readable;
+}
+
+export interface UpstreamResponse extends StreamedResponse {
   /** The body as a stream (made on first use; what arrived before is in it). */
   readonly body: Readable;
   /**
    * The whole body as one buffer, without a stream (for small bodies of declared length). Use either this
    * or `body`, not both. Rejects with what ended the exchange.
    */
-  readWhole?(): Promise<Buffer>;
+  readWhole(): Promise<Buffer>;
 }
 
 export interface ExchangeRequest {

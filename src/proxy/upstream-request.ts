@@ -91,7 +91,7 @@ function offerOnlyDecodableCodings(headers: string[]): void {
 }
 
 /** The exfiltration guard held the whole body (and may have redacted it): it goes with its own length. */
-export function withContentLength(headers: readonly string[], length: number): string[] {
+function withContentLength(headers: readonly string[], length: number): string[] {
   const kept: string[] = [];
   for (let i = 0; i < headers.length; i += 2) {
     if (headers[i]!.toLowerCase() !== 'content-length') kept.push(headers[i]!, headers[i + 1]!);

@@ -17,14 +17,6 @@ import { tunnelMemo, type TunnelMemo } from '../tunnel-memo.js';
 /** How long a tunnel dials the address a DNS answer gave before asking the resolver again. */
 export const DNS_REUSE_NS = 30_000_000_000n;
 
-/**
- * A kept destination still answers through a promise, as a lookup does: the stages after this one then
- * run after the request's head was fully parsed, as they always have (the refusal writer keeps a
- * keep-alive connection open only once the request is complete, and a bodyless GET is complete right
- * after its head). Answering synchronously would close the connection after every later refusal.
- */
-const SETTLED_NEXT: Promise<StageVerdict> = Promise.resolve(NEXT);
-
 export const destinationStage: Stage = {
   name: 'destination',
   run(ctx: RequestContext, runtime: Runtime): StageVerdict | Promise<StageVerdict> {
@@ -32,7 +24,7 @@ export const destinationStage: Stage = {
     const kept = memo?.destination;
     if (kept && (kept.until === null || ctx.timings.startNs < kept.until)) {
       ctx.destination = kept.value;
-      return SETTLED_NEXT;
+      return NEXT;
     }
     return resolve(ctx, runtime, memo);
   },

@@ -103,8 +103,6 @@ async function withTunnel(use: (tunnel: TLSSocket) => Promise<void>): Promise<vo
   }
 }
 
-// A refusal decided while the request is still being parsed (Host, policy) closes the connection, so
-// each walk ends with one; an exfiltration refusal comes later and the connection stays open.
 describe('requests after the first on one tunnel are judged in full', () => {
   it('refuses a header secret the earlier requests did not carry, and a foreign Host after a match', async () => {
     const tunnelIds = new Set<string>();
@@ -136,6 +134,24 @@ describe('requests after the first on one tunnel are judged in full', () => {
         { lines: get('/orgs/e'), status: 200, reaches: second },
         { lines: get('/repos/f'), status: 403, reason: 'path_not_allowed' },
       ], tunnelIds);
+    });
+    expect(tunnelIds.size).toBe(1);
+  });
+
+  it('keeps the connection after refusing a request that declares no body, and closes it after one that does', async () => {
+    const tunnelIds = new Set<string>();
+    await withTunnel(async (tunnel) => {
+      await walk(tunnel, [
+        // After the reload above: GET /orgs/** to the second backend.
+        { lines: get('/orgs/a', 'other.example.test'), status: 403, reason: 'host_mismatch' },
+        { lines: get('/nothing/b'), status: 403, reason: 'path_not_allowed' },
+        { lines: get('/orgs/c'), status: 200, reaches: second },
+      ], tunnelIds);
+      // A refused request's unread body would be parsed as the next request: this connection must end.
+      const refused = await exchange(tunnel, ['POST /orgs/d HTTP/1.1', 'Host: api.example.test', 'Content-Length: 5'], 'hello');
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('connection')).toEqual(['close']);
+      await new Promise<void>((resolve) => (tunnel.closed ? resolve() : tunnel.once('close', () => resolve())));
     });
     expect(tunnelIds.size).toBe(1);
   });

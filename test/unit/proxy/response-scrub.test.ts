@@ -22,14 +22,14 @@ import {
   type ResponseScrubOptions,
   type ResponseScrubSetup,
 } from '../../../src/proxy/response-scrub.js';
-import type { UpstreamResponse } from '../../../src/proxy/upstream-exchange.js';
+import type { StreamedResponse } from '../../../src/proxy/upstream-exchange.js';
 import { createDecoder, parseCodings, WHOLE_MAX_ENCODED_BYTES } from '../../../src/proxy/content-coding.js';
 import { createEncodedStreamRedactor, StreamRedactor, type Finding } from '../../../src/scanning/index.js';
 import { testScanner } from '../../helpers/proxy.js';
 import { githubToken } from '../scanning/helpers.js';
 
 /** The forwarder's view of an upstream response, made from Node's (the same fields undici's handler fills). */
-function asUpstreamResponse(res: http.IncomingMessage): UpstreamResponse {
+function asUpstreamResponse(res: http.IncomingMessage): StreamedResponse {
   return {
     statusCode: res.statusCode ?? 502,
     statusMessage: res.statusMessage ?? '',

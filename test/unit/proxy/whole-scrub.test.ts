@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { StreamRedactor } from '../../../src/scanning/index.js';
 import { setupResponseScrub, wholeScrubPlan } from '../../../src/proxy/response-scrub.js';
-import type { UpstreamResponse } from '../../../src/proxy/upstream-exchange.js';
+import type { StreamedResponse } from '../../../src/proxy/upstream-exchange.js';
 import { scrubWhole } from '../../../src/proxy/whole-scrub.js';
 import { ResponseBodyError } from '../../../src/proxy/content-coding.js';
 import { testScanner } from '../../helpers/proxy.js';
@@ -18,7 +18,7 @@ const TOKEN = githubToken('ghp', 'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1');
 const createRedactor = (): StreamRedactor => new StreamRedactor(testScanner());
 const options = { createRedactor, undecodable: 'block' as const };
 
-function upstream(raw: Buffer, headers: readonly string[]): UpstreamResponse {
+function upstream(raw: Buffer, headers: readonly string[]): StreamedResponse {
   return {
     statusCode: 200,
     statusMessage: 'OK',
@@ -29,7 +29,7 @@ function upstream(raw: Buffer, headers: readonly string[]): UpstreamResponse {
   };
 }
 
-async function viaStages(res: UpstreamResponse): Promise<Buffer> {
+async function viaStages(res: StreamedResponse): Promise<Buffer> {
   const setup = setupResponseScrub('GET', res, res.rawHeaders, options);
   if (setup.kind !== 'scrub') throw new Error(`expected a scrub, got ${setup.kind}`);
   const chunks: Buffer[] = [];
@@ -37,7 +37,7 @@ async function viaStages(res: UpstreamResponse): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function viaWhole(res: UpstreamResponse, raw: Buffer): Buffer | null {
+function viaWhole(res: StreamedResponse, raw: Buffer): Buffer | null {
   const plan = wholeScrubPlan('GET', res, res.rawHeaders, options);
   if (plan === null) throw new Error('expected a whole-body plan');
   return scrubWhole(raw, plan.codings, { createRedactor, maxDecodedBytes: 1024 ** 3 });
